@@ -1,0 +1,310 @@
+"""Load any supported file into a profiler ``Table``: sniff, decode, read, find the layout.
+
+Nothing here raises on bad data: a file that cannot be read becomes a ``Table`` whose
+structure names the fatal defect, so it is scored (0, with the finding) like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from app.ingest.grid import Grid, cell_text, grid_from_rows, read_text_grid
+from app.ingest.layout import TAIL_ROWS, detect_layout
+from app.ingest.sniff import EXCEL, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
+from app.ingest.text import prepare_utf8
+from profilers.context import SourceInfo, Structure, Table
+
+HEAD_RECORDS = 60
+MAX_COLUMNS = 20_000
+MAX_ZIP_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+"""A member that inflates more than 200× its compressed size is treated as a zip bomb."""
+
+_UNREADABLE = {
+    "html": "an HTML page, not a data file (often an error or login page served instead of the download)",
+    "xml": "XML, not a table ODQ scores yet",
+    "rdf": "RDF/XML, not a table",
+    "ttl": "Turtle RDF, not a table",
+    "pdf": "a PDF document, not machine-readable data",
+    "binary": "binary content that is neither text nor a known spreadsheet format",
+    "gzip": "a gzip stream; publish the file uncompressed or as a zip of one table",
+}
+
+
+def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | None = None) -> Table:
+    size = path.stat().st_size
+    sniffed = sniff(path, name)
+    source = SourceInfo(
+        name=name,
+        sha256=sha256,
+        bytes=size,
+        format=sniffed.format,
+        declared_format=sniffed.declared,
+        encoding=sniffed.encoding,
+        url=url,
+    )
+    structure = Structure()
+    if sniffed.mismatch and sniffed.declared is not None:
+        structure.format_mismatch = (sniffed.declared, sniffed.format)
+    table = Table(source, structure)
+    try:
+        _load_into(table, path, sniffed, workdir)
+    except _Unreadable as exc:
+        structure.fatal = ("unreadable-file", str(exc))
+    if structure.fatal is None and table.labels and table.rows == 0:
+        structure.fatal = ("header-only", "the table has a header but no data rows")
+    source.rows = table.rows if structure.fatal is None else 0
+    source.columns = len(table.labels)
+    return table
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
+    fmt = sniffed.format
+    structure = table.structure
+    if fmt == "empty":
+        structure.fatal = ("empty-file", "the file has no content")
+        return
+    if fmt in _UNREADABLE:
+        raise _Unreadable(f"the content is {_UNREADABLE[fmt]}")
+    if fmt == "zip":
+        _load_zip(table, path, sniffed, workdir)
+        return
+    if fmt in TABULAR_TEXT:
+        _load_text(table, path, sniffed, workdir)
+    elif fmt in EXCEL:
+        _load_excel(table, path)
+    elif fmt in STRUCTURED:
+        _load_structured(table, path, fmt)
+    else:  # pragma: no cover - every sniffed format is handled above
+        raise _Unreadable(f"unsupported format {fmt}")
+
+
+def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
+    assert sniffed.encoding is not None
+    prepared = prepare_utf8(path, sniffed.encoding, sniffed.bom, sniffed.line_ending, workdir)
+    s = table.structure
+    table.source.encoding = prepared.encoding if not sniffed.bom else f"{prepared.encoding} (BOM)"
+    s.encoding_errors = prepared.errors
+    s.encoding_error_rows = prepared.error_lines
+    s.nul_bytes = prepared.nul_bytes
+    if prepared.redetected_from:
+        s.notes.append(f"started as {prepared.redetected_from}, decoded as {prepared.encoding}")
+    table.source.delimiter = sniffed.delimiter
+    grid = read_text_grid(prepared.path, sniffed.delimiter)
+    s.unclosed_quote_row = grid.unclosed_quote_row
+    _table_from_grid(table, grid, sniffed.delimiter)
+
+
+def _load_excel(table: Table, path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheet_names = wb.sheet_names
+        rows: list[list[Any]] = []
+        chosen = None
+        for sheet_name in sheet_names:
+            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            if any(any(v not in (None, "") for v in r) for r in rows):
+                chosen = sheet_name
+                break
+    except Exception as exc:  # calamine raises several error types for broken workbooks
+        raise _Unreadable(f"the workbook cannot be opened: {exc}") from exc
+    if chosen is None:
+        table.structure.fatal = ("empty-file", "the workbook has no cells with values")
+        return
+    table.source.sheet = chosen
+    if len(sheet_names) > 1:
+        table.structure.notes.append(f"scored sheet {chosen!r} of {len(sheet_names)}")
+    table.source.encoding = None
+    _table_from_grid(table, grid_from_rows(rows), ",")
+
+
+def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
+    member = sniffed.zip_member
+    if member is None:
+        raise _Unreadable("a zip archive with no table inside")
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+        if info.file_size > MAX_ZIP_MEMBER_BYTES or info.file_size > max(info.compress_size, 1) * MAX_ZIP_RATIO:
+            raise _Unreadable(f"the zip member {member!r} inflates to {info.file_size} bytes (limit exceeded)")
+        target = workdir / "member"
+        with zf.open(info) as src, target.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+    inner = sniff(target, member)
+    with zipfile.ZipFile(path) as zf:
+        count = sum(1 for i in zf.infolist() if not i.is_dir())
+    table.structure.notes.append(f"scored {member!r}, one of {count} file(s) in the zip archive")
+    table.source.format = f"zip/{inner.format}"
+    if inner.format in _UNREADABLE or inner.format in ("zip", "empty"):
+        raise _Unreadable(f"the zip member {member!r} is {_UNREADABLE.get(inner.format, inner.format)}")
+    _load_into(table, target, inner, workdir)
+
+
+def _table_from_grid(table: Table, grid: Grid, delimiter: str) -> None:
+    total = grid.height
+    if total == 0:
+        table.structure.fatal = ("empty-file", "the file has no records")
+        return
+    head = grid.head_rows(HEAD_RECORDS)
+    tail = grid.tail_rows(TAIL_ROWS)
+    layout = detect_layout(head, tail, total)
+    if layout.header_index is None:
+        table.structure.fatal = ("empty-file", "every record is blank")
+        return
+    rows = grid.frame.get_column("__row")
+    s = table.structure
+    s.title_rows = [(int(rows[i]), _row_text(head[i])) for i in layout.title_indexes]
+    s.header_rows = [int(rows[i]) for i in layout.header_indexes]
+    footer_lookup = {total - len(tail) + k: r for k, r in enumerate(tail)}
+    s.footer_rows = [(int(rows[i]), _row_text(footer_lookup.get(i))) for i in layout.footer_indexes]
+    labels = [label if label is not None else "" for label in layout.labels][:MAX_COLUMNS]
+    if len(layout.labels) > MAX_COLUMNS:
+        s.notes.append(f"only the first {MAX_COLUMNS} of {len(layout.labels)} columns were profiled")
+    table.source.header_row = int(rows[layout.header_index])
+    start = layout.header_index + 1
+    end = layout.footer_start if layout.footer_start is not None else total
+    body = grid.frame.slice(start, max(0, end - start))
+    table.labels = labels
+    table.data = build_frame(body, len(labels), delimiter)
+
+
+def build_frame(body: pl.DataFrame, n: int, delimiter: str) -> pl.DataFrame:
+    fields = pl.col("__fields")
+    width = fields.list.len().fill_null(0).cast(pl.Int64)
+    frame = body.select(
+        "__row",
+        width.alias("__width"),
+        *[fields.list.get(i, null_on_oob=True).alias(f"c{i + 1}") for i in range(n)],
+        pl.when(width > n).then(fields.list.slice(n).list.join(delimiter)).otherwise(None).alias("__extra"),
+    )
+    empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars().str.len_bytes() == 0) for i in range(1, n + 1)]
+    extra_empty = pl.col("__extra").is_null() | (
+        pl.col("__extra").str.replace_all(f"[\\s{_re_class(delimiter)}]", "").str.len_bytes() == 0
+    )
+    return frame.with_columns(__blank=pl.all_horizontal([*empty, extra_empty]) if empty else extra_empty)
+
+
+def _re_class(ch: str) -> str:
+    return "\\" + ch if ch in "\\^]-[" else ch
+
+
+def _row_text(row: list[str] | None) -> str:
+    return " ".join(v.strip() for v in (row or []) if v and v.strip())
+
+
+# ---- JSON, JSONL, GeoJSON, Parquet ------------------------------------------------------------
+
+
+def _load_structured(table: Table, path: Path, fmt: str) -> None:
+    records: list[dict[str, Any]]
+    if fmt == "parquet":
+        _load_parquet(table, path)
+        return
+    try:
+        if fmt == "jsonl":
+            records = []
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    if line.strip():
+                        obj = json.loads(line)
+                        records.append(obj if isinstance(obj, dict) else {"value": obj})
+        else:
+            with path.open("rb") as fh:
+                doc = json.load(fh)
+            records = _records_of(doc, fmt)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Unreadable(f"the JSON does not parse: {exc}") from exc
+    if not records:
+        table.structure.fatal = ("empty-file", "the JSON holds no records")
+        return
+    labels: list[str] = []
+    seen: set[str] = set()
+    for rec in records:
+        for key in rec:
+            if key not in seen:
+                seen.add(key)
+                labels.append(key)
+    table.labels = labels[:MAX_COLUMNS]
+    cols = {f"c{i}": [_json_cell(r.get(k), k in r) for r in records] for i, k in enumerate(table.labels, start=1)}
+    frame = pl.DataFrame(
+        {
+            "__row": pl.Series(range(1, len(records) + 1), dtype=pl.Int64),
+            "__width": pl.Series([len(table.labels)] * len(records), dtype=pl.Int64),
+            **{c: pl.Series(v, dtype=pl.String) for c, v in cols.items()},
+            "__extra": pl.Series([None] * len(records), dtype=pl.String),
+        }
+    )
+    table.data = _with_blank(frame, len(table.labels))
+
+
+def _records_of(doc: Any, fmt: str) -> list[dict[str, Any]]:
+    if isinstance(doc, dict) and isinstance(doc.get("features"), list):
+        out = []
+        for feat in doc["features"]:
+            props = dict(feat.get("properties") or {}) if isinstance(feat, dict) else {}
+            props["geometry"] = feat.get("geometry") if isinstance(feat, dict) else None
+            out.append(props)
+        return out
+    if isinstance(doc, dict):
+        for key in ("data", "records", "result", "results", "rows", "items"):
+            inner = doc.get(key)
+            if isinstance(inner, dict):
+                inner = inner.get("records") or inner.get("results")
+            if isinstance(inner, list):
+                doc = inner
+                break
+        else:
+            return [doc]
+    if isinstance(doc, list):
+        return [r if isinstance(r, dict) else {"value": r} for r in doc]
+    raise _Unreadable("the JSON is neither a list of records nor an object holding one")
+
+
+def _json_cell(value: Any, present: bool) -> str | None:
+    if not present:
+        return None
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return cell_text(value)
+
+
+def _load_parquet(table: Table, path: Path) -> None:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # pyarrow/polars raise many types for corrupt files
+        raise _Unreadable(f"the Parquet file cannot be read: {exc}") from exc
+    table.source.encoding = None
+    table.labels = frame.columns[:MAX_COLUMNS]
+    casts = []
+    for i, name in enumerate(table.labels, start=1):
+        dtype = frame.schema[name]
+        col = pl.col(name)
+        if dtype.is_nested():
+            expr = col.map_elements(lambda v: json.dumps(v, ensure_ascii=False, default=str), return_dtype=pl.String)
+        else:
+            expr = col.cast(pl.String)
+        casts.append(expr.fill_null("").alias(f"c{i}"))
+    data = frame.select(casts).with_columns(
+        __row=pl.int_range(1, frame.height + 1, dtype=pl.Int64),
+        __width=pl.lit(len(table.labels), dtype=pl.Int64),
+        __extra=pl.lit(None, dtype=pl.String),
+    )
+    table.data = _with_blank(data, len(table.labels))
+
+
+def _with_blank(frame: pl.DataFrame, n: int) -> pl.DataFrame:
+    empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars().str.len_bytes() == 0) for i in range(1, n + 1)]
+    return frame.with_columns(__blank=pl.all_horizontal(empty) if empty else pl.lit(True))

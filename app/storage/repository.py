@@ -1,0 +1,295 @@
+"""All reads and writes of resources and reports (the SQL of the application lives here).
+
+A report is the JSON object of DESIGN §8. It is stored verbatim (``reports.report_json``) and
+returned as stored; its findings and per-dimension scores are also spread into rows so they can be
+queried and aggregated. Values are always bound as parameters, never formatted into SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from app.storage.store import Store
+
+Report = dict[str, Any]
+
+OVERALL = "overall"  # scores.dimension of a report's total score
+
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def new_report_id() -> str:
+    """A fresh report id (uuid4 hex)."""
+    return uuid.uuid4().hex
+
+
+class Repository:
+    """Typed access to the store's tables. Safe to share between threads (each uses its own cursor)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def upsert_resource(
+        self,
+        sha256: str,
+        bytes: int,
+        format: str | None,
+        encoding: str | None,
+        name: str | None,
+        blob_path: str | None,
+    ) -> None:
+        """Record a blob once per sha256. A repeat keeps the first name and time; it only fills
+        format, encoding or blob_path where they were unknown."""
+        _check_sha256(sha256)
+        with self.store.transaction() as cur:
+            cur.execute(
+                """
+                INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    format = coalesce(resources.format, excluded.format),
+                    encoding = coalesce(resources.encoding, excluded.encoding),
+                    blob_path = coalesce(resources.blob_path, excluded.blob_path)
+                """,
+                [sha256, bytes, format, encoding, name, blob_path, _utcnow()],
+            )
+
+    def get_resource(self, sha256: str) -> dict[str, Any] | None:
+        row = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT id, bytes, format, encoding, first_name, blob_path, created_at
+                FROM resources WHERE id = ?
+                """,
+                [sha256],
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        keys = ("sha256", "bytes", "format", "encoding", "first_name", "blob_path", "created_at")
+        return dict(zip(keys, row, strict=True))
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def find_report(self, sha256: str, scoring_version: str, options_key: str = "") -> Report | None:
+        """The stored report of these bytes scored by this version with these options, if any."""
+        return _find_report(self.store.cursor(), sha256, scoring_version, options_key)
+
+    def save_report(self, report: Report, options_key: str = "") -> Report:
+        """Store ``report`` with its findings and scores in one transaction and return it as given.
+
+        When a report for the same (sha256, scoring_version, options_key) is already stored (two
+        requests scoring the same bytes at once), nothing is inserted and the stored one is returned.
+        ``report`` must carry ``id`` and ``scoring_version`` and be JSON-serialisable without NaN.
+        """
+        row = _report_row(report, options_key)
+        findings = _finding_rows(report)
+        scores = _score_rows(report)
+        sha256, version = row["resource_sha256"], row["scoring_version"]
+        try:
+            with self.store.transaction() as cur:
+                if sha256 is not None:
+                    existing = _find_report(cur, sha256, version, options_key)
+                    if existing is not None:
+                        return existing
+                cur.execute(
+                    """
+                    INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
+                                         score, band, created_at, report_json)
+                    VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
+                            $score, $band, $created_at, $report_json)
+                    """,
+                    row,
+                )
+                if findings:
+                    cur.executemany(
+                        """
+                        INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
+                                              count, share, points_lost, examples_json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        findings,
+                    )
+                cur.executemany(
+                    "INSERT INTO scores (report_id, dimension, score, weight, scoring_version)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    scores,
+                )
+        except (duckdb.ConstraintException, duckdb.TransactionException):
+            # Another writer (e.g. a second Store on the same file in this process) got there first.
+            if sha256 is not None:
+                existing = self.find_report(sha256, version, options_key)
+                if existing is not None:
+                    return existing
+            raise
+        return report
+
+    def get_report(self, report_id: str) -> Report | None:
+        row = (
+            self.store.cursor()
+            .execute("SELECT report_json FROM reports WHERE id = ?", [report_id])
+            .fetchone()
+        )
+        return None if row is None else _loads(row[0])
+
+    def list_reports(self, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+        """Newest first: ``{id, name, url, score, band, created_at}`` (created_at as in the report)."""
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must be >= 0")
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT id, name, url, score, band, report_json ->> 'created_at', created_at
+                FROM reports
+                ORDER BY created_at DESC, rowid DESC
+                LIMIT ? OFFSET ?
+                """,
+                [limit, offset],
+            )
+            .fetchall()
+        )
+        return [
+            {
+                "id": id_,
+                "name": name,
+                "url": url,
+                "score": score,
+                "band": band,
+                "created_at": created_at if created_at is not None else _isoformat(stored_at),
+            }
+            for id_, name, url, score, band, created_at, stored_at in rows
+        ]
+
+    def count_findings(self, report_id: str) -> int:
+        row = (
+            self.store.cursor()
+            .execute("SELECT count(*) FROM findings WHERE report_id = ?", [report_id])
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def scores(self, report_id: str) -> dict[str, dict[str, Any]]:
+        """``{dimension: {score, weight, scoring_version}}`` of a report, with ``'overall'``."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT dimension, score, weight, scoring_version
+                FROM scores WHERE report_id = ? ORDER BY dimension
+                """,
+                [report_id],
+            )
+            .fetchall()
+        )
+        return {dim: {"score": s, "weight": w, "scoring_version": v} for dim, s, w, v in rows}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _find_report(
+    cur: duckdb.DuckDBPyConnection, sha256: str, scoring_version: str, options_key: str
+) -> Report | None:
+    row = cur.execute(
+        """
+        SELECT report_json FROM reports
+        WHERE resource_sha256 = ? AND scoring_version = ? AND options_key = ?
+        """,
+        [sha256, scoring_version, options_key],
+    ).fetchone()
+    return None if row is None else _loads(row[0])
+
+
+def _report_row(report: Mapping[str, Any], options_key: str) -> dict[str, Any]:
+    for key in ("id", "scoring_version"):
+        if not report.get(key):
+            raise ValueError(f"report has no {key!r}")
+    source = report.get("source") or {}
+    sha256 = source.get("sha256")
+    if sha256 is not None:
+        _check_sha256(sha256)
+    return {
+        "id": str(report["id"]),
+        "resource_sha256": sha256,
+        "scoring_version": str(report["scoring_version"]),
+        "options_key": options_key,
+        "name": source.get("name"),
+        "url": source.get("url"),
+        "score": report.get("score"),
+        "band": report.get("band"),
+        "created_at": _parse_created_at(report.get("created_at")),
+        "report_json": _dumps(report),
+    }
+
+
+def _finding_rows(report: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            str(report["id"]),
+            ordinal,
+            f["code"],
+            f.get("dimension"),
+            f.get("severity"),
+            f.get("level"),
+            f.get("count"),
+            f.get("share"),
+            f.get("points_lost"),
+            _dumps(f.get("examples") or []),
+        )
+        for ordinal, f in enumerate(report.get("findings") or [])
+    ]
+
+
+def _score_rows(report: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    report_id, version = str(report["id"]), str(report["scoring_version"])
+    dimensions: Mapping[str, Mapping[str, Any]] = report.get("dimensions") or {}
+    if OVERALL in dimensions:
+        raise ValueError(f"{OVERALL!r} is reserved for the total score and cannot be a dimension")
+    rows = [(report_id, key, d.get("score"), d.get("weight"), version) for key, d in dimensions.items()]
+    rows.append((report_id, OVERALL, report.get("score"), None, version))
+    return rows
+
+
+def _parse_created_at(value: Any) -> datetime:
+    """ISO 8601 (or datetime) → naive UTC for the TIMESTAMP column; missing → now."""
+    if value is None:
+        return _utcnow()
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _dumps(value: Any) -> str:
+    # allow_nan=False: NaN/Infinity are not JSON; fail here, clearly, rather than in DuckDB.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _loads(text: str) -> Report:
+    loaded: Report = json.loads(text)
+    return loaded
+
+
+def _isoformat(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat() + "Z"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_sha256(sha256: Any) -> None:
+    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+        raise ValueError(f"not a lowercase hex sha256: {sha256!r}")

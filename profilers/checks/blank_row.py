@@ -1,0 +1,20 @@
+import polars as pl
+
+from profilers.context import Table
+from profilers.registry import Hit, check, row_examples
+
+
+@check(
+    "blank-row",
+    dimension="validity",
+    severity="warning",
+    level="row",
+    title="Rows with no values",
+    description="Every cell of the row is empty (including rows of only commas).",
+    fix="Delete the empty rows.",
+)
+def blank_row(table: Table) -> Hit | None:
+    blank = table.data.filter(pl.col("__blank")).get_column("__row")
+    if not blank.len():
+        return None
+    return Hit(blank.len(), blank.len() / max(table.data.height, 1), row_examples(blank.head(5)))

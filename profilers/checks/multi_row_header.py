@@ -1,0 +1,20 @@
+from profilers.context import Table
+from profilers.registry import Hit, check
+from profilers.types import Example
+
+
+@check(
+    "multi-row-header",
+    dimension="validity",
+    severity="warning",
+    level="file",
+    needs_table=False,
+    title="The header spans several rows",
+    description="Column labels are split over two or more rows (often merged cells in a spreadsheet).",
+    fix="Use one header row with one complete label per column.",
+)
+def multi_row_header(table: Table) -> Hit | None:
+    rows = table.structure.header_rows
+    if len(rows) < 2:
+        return None
+    return Hit(len(rows), 1.0, [Example(row=r) for r in rows])

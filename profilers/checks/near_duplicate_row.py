@@ -1,0 +1,43 @@
+import polars as pl
+
+from profilers.context import Table
+from profilers.registry import Hit, check, row_examples
+
+
+def normalised(col: str) -> pl.Expr:
+    """Case, white space, full-width forms (NFKC) and punctuation folded away."""
+    return (
+        pl.col(col)
+        .fill_null("")
+        .str.normalize("NFKC")
+        .str.to_lowercase()
+        .str.replace_all(r"[\s\p{P}]+", "")
+    )
+
+
+@check(
+    "near-duplicate-row",
+    dimension="uniqueness",
+    severity="warning",
+    level="row",
+    title="Rows that repeat an earlier row after normalising",
+    description="Equal to an earlier row once case, white space, full-width forms and punctuation are ignored, "
+    "but not equal as written.",
+    fix="Standardise the spelling of values, then delete the repeated rows.",
+)
+def near_duplicate_row(table: Table) -> Hit | None:
+    frame = table.content
+    if frame.height < 2:
+        return None
+    text_cols = [f"c{s.field}" for s in table.stats if s.type in ("string", "empty")] or table.cols
+    other = [c for c in table.cols if c not in text_cols]
+    keyed = frame.select(
+        "__row",
+        exact=pl.struct(table.cols).is_first_distinct(),
+        near=pl.struct([normalised(c) for c in text_cols] + [pl.col(c).str.strip_chars() for c in other]).is_first_distinct(),
+    )
+    # Near duplicates only: rows that are not exact repeats of an earlier row.
+    near = keyed.filter(pl.col("exact") & ~pl.col("near")).get_column("__row")
+    if not near.len():
+        return None
+    return Hit(near.len(), near.len() / frame.height, row_examples(near.head(5)))

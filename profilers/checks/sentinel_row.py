@@ -1,0 +1,62 @@
+import polars as pl
+
+from profilers.context import Table
+from profilers.registry import Hit, check, row_examples
+
+MAX_ZERO_SHARE = 0.2
+"""A column where zeros are common is a count that may well be zero; only zeros that are rare
+in their column (≤ 20 %) and fill whole rows or a whole period are suspicious."""
+MIN_GROUP = 3
+
+
+def _zero(c: str) -> pl.Expr:
+    return pl.col(c).str.strip_chars().str.contains(r"^[+-]?0+(?:\.0+)?$")
+
+
+@check(
+    "sentinel-row",
+    dimension="validity",
+    level="row",
+    title="Rows or periods filled with zeros",
+    description="Every measure in a row is 0, or every row of one period (a year, a region) is 0 where the "
+    "column otherwise holds real values: a placeholder written as a number.",
+    fix="Leave values that are not yet known empty (and say so in the metadata) instead of writing 0.",
+)
+def sentinel_row(table: Table) -> Hit | None:
+    frame = table.content
+    if frame.height < 5:
+        return None
+    measures = [
+        f"c{s.field}"
+        for s in table.stats
+        if s.type in ("integer", "number") and s.distinct > 2
+    ]
+    if not measures:
+        return None
+    shares = frame.select([_zero(c).mean().alias(c) for c in measures]).row(0, named=True)
+    rare = [c for c in measures if 0 < (shares[c] or 0) <= MAX_ZERO_SHARE]
+    if not rare:
+        return None
+    flagged = pl.Series("__row", [], dtype=pl.Int64)
+    if len(rare) >= 3 and len(measures) * 2 >= len(table.labels):
+        # A statistical table (mostly measures): a row whose measures are all zero.
+        all_zero = frame.filter(pl.all_horizontal([_zero(c) for c in rare]))
+        flagged = all_zero.get_column("__row")
+    keys = [f"c{s.field}" for s in table.stats if 1 < s.distinct <= max(2, frame.height // MIN_GROUP)]
+    for m in rare:
+        for k in keys:
+            if k == m:
+                continue
+            # A key value (a year, a region) whose rows are all zero in this measure.
+            groups = (
+                frame.group_by(k)
+                .agg(pl.len().alias("n"), _zero(m).all().alias("z"))
+                .filter(pl.col("z") & (pl.col("n") >= MIN_GROUP))
+            )
+            if groups.height and groups.height <= 2:
+                hit = frame.filter(pl.col(k).is_in(groups.get_column(k).implode()))
+                flagged = pl.concat([flagged, hit.get_column("__row")])
+    flagged = flagged.unique().sort()
+    if not flagged.len():
+        return None
+    return Hit(flagged.len(), flagged.len() / frame.height, row_examples(flagged.head(5), value="0"))

@@ -1,0 +1,306 @@
+"""Unit tests of the scoring model: worked examples whose numbers follow from weights v1."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+import scoring
+from profilers.types import CheckResult, Finding, Metrics
+from scoring import BANDS, SCORING_VERSION, band_for, describe_code, load_weights, score_table
+from scoring.model import Weights
+
+EXPECTED_CODES = {
+    "validity": [
+        "download-failed", "empty-file", "header-only", "unreadable-file", "format-mismatch",
+        "encoding-error", "unclosed-quote", "mojibake", "blank-header", "duplicate-header", "title-rows",
+        "footer-notes", "multi-row-header", "blank-row", "extra-cell", "missing-cell", "type-error",
+        "placeholder-value", "out-of-range", "sentinel-row", "invalid-date", "invalid-id-card",
+        "invalid-credit-code", "invalid-division-code", "invalid-phone", "invalid-email", "invalid-url",
+        "whitespace", "full-width-digits", "empty-column", "constant-column", "expectation-failed",
+    ],
+    "uniqueness": ["duplicate-row", "near-duplicate-row", "duplicate-key", "duplicate-column"],
+    "consolidation": ["low-capacity", "narrow-table"],
+    "completeness": ["null-values"],
+}  # fmt: skip
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def finding(
+    code: str, share: float, count: int = 1, severity: str = "error", dimension: str | None = None
+) -> Finding:
+    dim = dimension or describe_code(code)["dimension"]
+    return Finding(code=code, dimension=dim, severity=severity, level="column", count=count, share=share)  # type: ignore[arg-type]
+
+
+def failing(*findings: Finding) -> CheckResult:
+    return CheckResult(
+        code=findings[0].code, dimension=findings[0].dimension, status="fail", findings=list(findings)
+    )
+
+
+def passing(dimension: str) -> CheckResult:
+    return CheckResult(code=f"{dimension}-check", dimension=dimension, status="pass")  # type: ignore[arg-type]
+
+
+# --- weights data -----------------------------------------------------------------------------------
+
+
+def test_weights_cover_every_code_with_both_languages() -> None:
+    raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
+    for dimension, codes in EXPECTED_CODES.items():
+        for code in codes:
+            entry = raw["codes"][code]
+            assert entry["dimension"] == dimension, code
+            assert 0 < entry["cap"] <= 100 and 0 < entry["saturation"] <= 1, code
+            assert entry["reason"].strip(), code
+            for key in ("title_en", "fix_en"):
+                assert entry[key].strip() and not CJK.fullmatch(entry[key][0]), (code, key)
+            for key in ("title_zh", "fix_zh"):
+                assert CJK.search(entry[key]), (code, key)
+
+
+def test_weights_version_bands_and_fatal_codes() -> None:
+    w = load_weights()
+    assert w.version == SCORING_VERSION == "1"
+    assert load_weights() is w  # cached
+    assert w.fatal_codes == {"unreadable-file", "empty-file", "download-failed", "header-only"}
+    total = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))["bands"][
+        "mqa_total"
+    ]
+    assert [(b.name, b.min_score) for b in BANDS] == [
+        ("excellent", 86.7),
+        ("good", 54.6),
+        ("sufficient", 29.9),
+        ("bad", 0.0),
+    ]
+    for band in BANDS[:-1]:  # each threshold is its MQA share of 405, rounded to 1 decimal
+        assert band.min_score == round(band.mqa_points / total * 100, 1)
+    content = {d for d, spec in w.dimensions.items() if spec.content}
+    assert content == {"validity", "uniqueness", "consolidation", "completeness"}
+
+
+def test_unknown_version_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown scoring version"):
+        load_weights("999")
+
+
+def test_invalid_weights_are_refused() -> None:
+    raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
+    raw["codes"]["whitespace"]["saturation"] = 0
+    raw["codes"]["mojibake"]["dimension"] = "beauty"
+    with pytest.raises(ValueError, match="whitespace.*mojibake|mojibake.*whitespace"):
+        Weights.from_dict(raw)
+
+
+def test_describe_code() -> None:
+    d = describe_code("duplicate-key")
+    assert d["dimension"] == "uniqueness" and d["known"]
+    assert d["title_zh"] == "主键重复" and d["fix_en"]
+    unknown = describe_code("no-such-code")
+    assert (
+        unknown["known"] is False and unknown["dimension"] is None and unknown["title_en"] == "no-such-code"
+    )
+
+
+# --- bands ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (100, "excellent"),
+        (86.7, "excellent"),
+        (86.69, "good"),
+        (54.6, "good"),
+        (54.59, "sufficient"),
+        (29.9, "sufficient"),
+        (29.89, "bad"),
+        (0, "bad"),
+    ],
+)
+def test_band_thresholds(score: float, band: str) -> None:
+    assert band_for(score) == band
+
+
+def test_band_follows_the_rounded_score() -> None:
+    # type-error costing 13.3004 points leaves validity (alone) at 86.6996, shown as 86.7: excellent
+    f = finding("type-error", share=0.05 * 13.3004 / 25)
+    card = score_table([failing(f)], Metrics())
+    assert card.score == 86.7 and card.band == "excellent"
+
+
+# --- points -----------------------------------------------------------------------------------------
+
+
+def test_graded_points_with_cap_and_floor() -> None:
+    # type-error: cap 25, saturation 0.05
+    half = score_table([failing(finding("type-error", share=0.025))], Metrics())
+    assert half.dimensions["validity"].score == 87.5
+    beyond = score_table([failing(finding("type-error", share=0.9))], Metrics())
+    assert beyond.dimensions["validity"].score == 75.0  # never more than the cap
+    tiny = score_table([failing(finding("type-error", share=1e-9, count=1))], Metrics())
+    assert tiny.dimensions["validity"].score == 99.5  # the floor
+    absent = score_table([failing(finding("type-error", share=0.0, count=0))], Metrics())
+    assert absent.score == 100.0 and absent.dimensions["validity"].findings == ()
+
+
+def test_overall_is_weighted_mean_of_applicable_dimensions() -> None:
+    results = [failing(finding("type-error", share=0.025)), passing("uniqueness")]
+    card = score_table(results, Metrics())
+    assert card.dimensions["validity"].score == 87.5
+    assert card.dimensions["uniqueness"].score == 100.0
+    assert card.score == pytest.approx((87.5 * 30 + 100 * 20) / 50)
+    assert not card.dimensions["completeness"].applicable and card.dimensions["completeness"].score is None
+
+
+def test_not_applicable_and_crashed_checks_cost_nothing() -> None:
+    bad = finding("duplicate-row", share=0.5)
+    results = [
+        passing("validity"),
+        CheckResult("duplicate-row", "uniqueness", "not-applicable", [bad]),
+        CheckResult("null-values", "completeness", "check-error", error="boom"),
+    ]
+    card = score_table(results, Metrics())
+    assert card.score == 100.0
+    assert not card.dimensions["uniqueness"].applicable and not card.dimensions["completeness"].applicable
+    assert bad.points_lost == 0.0
+
+
+def test_findings_of_a_passing_check_cost_nothing() -> None:
+    note = finding("whitespace", share=0.5)
+    note.points_lost = 42.0  # stale value from an earlier run is reset
+    card = score_table([CheckResult("whitespace", "validity", "pass", [note])], Metrics())
+    assert card.score == 100.0 and note.points_lost == 0.0 and card.fixes == ()
+
+
+def test_nothing_measured_scores_the_unmeasured_value() -> None:
+    card = score_table([], Metrics())
+    assert card.score == 100.0 and card.band == "excellent" and card.fatal is None
+    assert not any(d.applicable for d in card.dimensions.values())
+
+
+def test_unknown_codes_fall_back_by_severity() -> None:
+    w = load_weights()
+    assert "made-up-code" not in w.codes
+    for severity in ("error", "warning", "info"):
+        rule = w.defaults[severity]
+        f = finding("made-up-code", share=1.0, severity=severity, dimension="metadata")
+        card = score_table([failing(f)], Metrics())
+        assert card.dimensions["metadata"].score == 100 - rule.cap, severity
+    assert w.defaults["error"].cap > w.defaults["warning"].cap > w.defaults["info"].cap
+
+
+# --- fatal ------------------------------------------------------------------------------------------
+
+
+def test_fatal_zeroes_content_dimensions_and_says_why() -> None:
+    empty = finding("empty-file", share=1.0)
+    card = score_table([failing(empty)], Metrics(fatal="empty-file"))
+    assert card.score == 0.0 and card.band == "bad" and card.fatal == "empty-file"
+    for key in ("validity", "uniqueness", "consolidation", "completeness"):
+        assert card.dimensions[key].applicable and card.dimensions[key].score == 0.0
+    assert empty.points_lost == 100.0  # fixing it leaves nothing measured, i.e. the unmeasured 100
+    assert [(f.code, f.gain) for f in card.fixes] == [("empty-file", 100.0)]
+
+
+def test_fatal_keeps_other_dimensions() -> None:
+    results = [failing(finding("download-failed", share=1.0)), passing("metadata")]
+    card = score_table(results, Metrics(fatal="download-failed"))
+    assert card.dimensions["metadata"].score == 100.0
+    assert card.score == round(100 * 10 / (30 + 20 + 15 + 10 + 10), 2)
+
+
+def test_fatal_code_finding_is_fatal_even_without_metrics() -> None:
+    card = score_table([failing(finding("unreadable-file", share=1.0))], Metrics())
+    assert card.fatal == "unreadable-file" and card.score == 0.0
+
+
+# --- points_lost and fixes --------------------------------------------------------------------------
+
+
+def test_points_lost_add_up_when_nothing_is_clamped() -> None:
+    a = finding("type-error", share=0.025)  # 12.5 validity points
+    b = finding("whitespace", share=0.1)  # 2.5 validity points
+    c = finding("duplicate-row", share=0.05)  # 20 uniqueness points
+    card = score_table([failing(a), failing(b), failing(c)], Metrics())
+    assert a.points_lost == pytest.approx(12.5 * 30 / 50)
+    assert b.points_lost == pytest.approx(2.5 * 30 / 50)
+    assert c.points_lost == pytest.approx(20 * 20 / 50)
+    assert a.points_lost + b.points_lost + c.points_lost == pytest.approx(100 - card.score)
+    assert {(f.code, round(f.points_lost, 2)) for f in card.findings} == {
+        ("type-error", 7.5),
+        ("whitespace", 1.5),
+        ("duplicate-row", 8.0),
+    }
+
+
+def test_points_lost_are_exact_under_clamping() -> None:
+    # three full-cap duplicate-key findings cost 120 of uniqueness' 100: fixing one frees only 20
+    fs = [finding("duplicate-key", share=0.5) for _ in range(3)]
+    card = score_table([failing(*fs)], Metrics())
+    assert card.score == 0.0 and card.dimensions["uniqueness"].score == 0.0
+    assert [f.points_lost for f in fs] == pytest.approx([20.0, 20.0, 20.0])
+    assert sum(f.points_lost for f in fs) <= 100 - card.score
+    assert [(f.code, f.gain, f.findings) for f in card.fixes] == [("duplicate-key", 100.0, 3)]
+
+
+def test_fixes_ranked_by_gain_then_code() -> None:
+    results = [
+        failing(finding("whitespace", share=0.2)),  # 5 validity points
+        failing(finding("full-width-digits", share=0.2)),  # 5 validity points: tie, sorted by code
+        failing(finding("type-error", share=0.05)),  # 25
+        failing(finding("blank-row", share=0.0, count=0)),  # absent: no fix
+        passing("uniqueness"),
+    ]
+    card = score_table(results, Metrics())
+    assert [f.code for f in card.fixes] == ["type-error", "full-width-digits", "whitespace"]
+    assert [f.gain for f in card.fixes] == [15.0, 3.0, 3.0]
+    gains = [f.gain for f in card.fixes]
+    assert gains == sorted(gains, reverse=True) and all(g > 0 for g in gains)
+
+
+def test_scorecard_to_dict_is_json() -> None:
+    card = score_table([failing(finding("mojibake", share=0.005)), passing("completeness")], Metrics())
+    data = json.loads(json.dumps(card.to_dict()))
+    assert set(data) == {"version", "score", "band", "fatal", "dimensions", "findings", "fixes"}
+    assert data["dimensions"]["validity"] == {
+        "score": 85.0,
+        "weight": 30.0,
+        "applicable": True,
+        "findings": ["mojibake"],
+    }
+    assert data["fixes"] == [{"code": "mojibake", "dimension": "validity", "gain": 10.0, "findings": 1}]
+
+
+def test_public_api() -> None:
+    assert set(scoring.__all__) >= {
+        "SCORING_VERSION",
+        "score_table",
+        "band_for",
+        "load_weights",
+        "ScoreCard",
+        "BANDS",
+        "describe_code",
+    }
+
+
+def test_scoring_imports_only_profiler_types() -> None:
+    package = Path(scoring.__file__).parent
+    outside: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            outside |= {n for n in names if n.split(".")[0] not in sys.stdlib_module_names | {"scoring"}}
+    assert outside <= {"profilers.types"}
