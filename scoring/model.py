@@ -204,8 +204,15 @@ def describe_code(code: str, weights: Weights | None = None) -> dict[str, Any]:
     """Dimension, titles and fixes of a code; an unknown code gets its own name as title."""
     spec = (weights or load_weights()).codes.get(code)
     if spec is None:
-        return {"code": code, "known": False, "dimension": None, "title_en": code, "title_zh": code,
-                "fix_en": "", "fix_zh": ""}  # fmt: skip
+        return {
+            "code": code,
+            "known": False,
+            "dimension": None,
+            "title_en": code,
+            "title_zh": code,
+            "fix_en": "",
+            "fix_zh": "",
+        }
     return {
         "code": code,
         "known": True,
@@ -227,8 +234,12 @@ class DimensionScore:
     """Sorted codes of the present findings of failing checks in this dimension."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "weight": self.weight, "applicable": self.applicable,
-                "findings": list(self.findings)}  # fmt: skip
+        return {
+            "score": self.score,
+            "weight": self.weight,
+            "applicable": self.applicable,
+            "findings": list(self.findings),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +252,12 @@ class FindingScore:
     """Overall points gained if this finding alone were fixed."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "dimension": self.dimension, "points": round(self.points, 2),
-                "points_lost": round(self.points_lost, 2)}  # fmt: skip
+        return {
+            "code": self.code,
+            "dimension": self.dimension,
+            "points": round(self.points, 2),
+            "points_lost": round(self.points_lost, 2),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,10 @@ class Repository:
             for id_, name, url, score, band, created_at, stored_at in rows
         ]
 
+    def count_reports(self) -> int:
+        row = self.store.cursor().execute("SELECT count(*) FROM reports").fetchone()
+        return int(row[0]) if row else 0
+
     def count_findings(self, report_id: str) -> int:
         row = (
             self.store.cursor()

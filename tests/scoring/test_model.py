@@ -95,7 +95,7 @@ def test_invalid_weights_are_refused() -> None:
     raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
     raw["codes"]["whitespace"]["saturation"] = 0
     raw["codes"]["mojibake"]["dimension"] = "beauty"
-    with pytest.raises(ValueError, match="whitespace.*mojibake|mojibake.*whitespace"):
+    with pytest.raises(ValueError, match=r"whitespace.*mojibake|mojibake.*whitespace"):
         Weights.from_dict(raw)
 
 

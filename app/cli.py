@@ -1,0 +1,132 @@
+"""The ``odq`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="odq",
+    help="ODQ: score open government data for the faults evaluations find (fragmented, duplicated, invalid).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [default: ODQ_HOST or 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: ODQ_PORT or 8000].")] = None,
+) -> None:
+    """Serve the API (and OpenAPI docs at /docs) on the embedded DuckDB database."""
+    import uvicorn
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=1,  # DuckDB allows one writing process
+        log_level="info",
+    )
+
+
+@app.command()
+def score(
+    path: Annotated[Path, typer.Argument(help="The data file to score.", show_default=False)],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fail_under: Annotated[
+        float, typer.Option(help="Exit 1 when the score is below this (0–100).", min=0, max=100)
+    ] = 0.0,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Keep the report in the database under ODQ_DATA_DIR.")
+    ] = True,
+) -> None:
+    """Score one data file. Exit 0 when the score is at least --fail-under, 1 below it, 2 on usage errors."""
+    from app.ingest.blobs import store_file
+    from app.services.scoring import score_blob, score_file
+    from app.settings import Settings
+    from app.storage.repository import Repository
+    from app.storage.store import Store, StoreLocked
+
+    if not path.is_file():
+        typer.echo(f"Error: {path} is not a file.", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    report: dict[str, Any]
+    note = ""
+    if store:
+        try:
+            db = Store.open(settings.db_path)
+        except StoreLocked:
+            db = None
+            note = f"not stored: {settings.db_path} is in use by a running server"
+        if db is not None:
+            with db:
+                blob = store_file(path, settings.blob_dir, settings.max_upload_bytes * 1024)
+                report = score_blob(blob, path.name, Repository(db)).report
+        else:
+            report = _score_unstored(path, score_file)
+    else:
+        report = _score_unstored(path, score_file)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from app.services.text import render_text
+
+        sys.stdout.write(render_text(report))
+    if note:
+        typer.echo(note, err=True)
+    raise typer.Exit(1 if report["score"] < fail_under else 0)
+
+
+def _score_unstored(path: Path, score_file: Any) -> dict[str, Any]:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    result: dict[str, Any] = score_file(path, path.name, digest.hexdigest())
+    return result
+
+
+@app.command()
+def migrate(
+    list_: Annotated[bool, typer.Option("--list", help="Only list migrations and whether each is applied.")] = False,
+) -> None:
+    """Apply pending database migrations (or list them with --list, which only reads)."""
+    from app.settings import Settings
+    from app.storage import migrate as migrations
+    from app.storage.store import Store, StoreLocked
+
+    settings = Settings()
+    try:
+        if list_:
+            for st in migrations.status(settings.db_path):
+                when = st.applied_at.isoformat(timespec="seconds") if st.applied_at else "pending"
+                typer.echo(f"{st.version:04d}_{st.name}  {when}")
+            return
+        with Store(settings.db_path) as db:
+            done = db.migrate()
+    except StoreLocked:
+        typer.echo(f"Error: {settings.db_path} is in use by another process (a running server?).", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"applied {len(done)} migration(s)" + "".join(f"\n  {m.filename}" for m in done))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,81 @@
+"""The FastAPI application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.routes import router as api_router
+from app.errors import AppError, error_body
+from app.settings import Settings
+from app.storage.repository import Repository
+from app.storage.store import Store
+
+log = logging.getLogger("odq")
+
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store.open(settings.db_path)
+        app.state.store = store
+        app.state.repo = Repository(store)
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="ODQ — open government data quality",
+        version="0.1.0",
+        description="Scores published datasets for the faults evaluations find: fragmented, duplicated and "
+        "invalid data. Every point lost traces to a finding with a stable code.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(AppError)
+    async def app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+        return JSONResponse(error_body(422, "invalid-request", message, errors=errors), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
+        return JSONResponse(
+            error_body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(
+            error_body(500, "internal-error", "ODQ failed on this request; the error is logged."), status_code=500
+        )
+
+    @app.get("/health", summary="Liveness and database check")
+    def health(request: Request) -> dict[str, object]:
+        repo: Repository = request.app.state.repo
+        return {"ok": True, "status": "up", "version": app.version, "reports": repo.count_reports()}
+
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,69 @@
+"""Use-cases: score an uploaded stream or a local file, store the report, fetch a stored one."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.errors import NotFound
+from app.ingest.blobs import Blob
+from app.ingest.load import load_table
+from app.services.report import build_report
+from app.settings import Settings
+from app.storage.repository import Repository, new_report_id
+from profilers.profile import profile
+from scoring import SCORING_VERSION, score_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Scored:
+    report: dict[str, Any]
+    stored: bool
+    cached: bool
+
+
+def score_file(path: Path, name: str, sha256: str, url: str | None = None) -> dict[str, Any]:
+    """Score one file without touching the database (pure measurement + judgement)."""
+    with tempfile.TemporaryDirectory(prefix="odq-") as work:
+        table = load_table(path, name, sha256, Path(work), url=url)
+        results, metrics = profile(table)
+        card = score_table(results, metrics)
+        return build_report(new_report_id(), table, results, card)
+
+
+def score_blob(blob: Blob, name: str, repo: Repository | None, url: str | None = None) -> Scored:
+    """Score stored bytes; the same bytes under the same scoring version give the stored report."""
+    if repo is not None:
+        found = repo.find_report(blob.sha256, SCORING_VERSION)
+        if found is not None:
+            return Scored(found, stored=True, cached=True)
+    report = score_file(blob.path, name, blob.sha256, url=url)
+    if repo is None:
+        return Scored(report, stored=False, cached=False)
+    src = report["source"]
+    repo.upsert_resource(blob.sha256, blob.size, src.get("format"), src.get("encoding"), name, str(blob.path))
+    saved = repo.save_report(report)
+    return Scored(saved, stored=True, cached=saved["id"] != report["id"])
+
+
+def get_report(repo: Repository, report_id: str) -> dict[str, Any]:
+    report = repo.get_report(report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id!r}.", code="report-not-found")
+    return report
+
+
+def safe_name(filename: str | None) -> str:
+    """An upload's file name for display only: never used as a path."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())[:255]
+    return name or "upload"
+
+
+def settings_limit(settings: Settings) -> int:
+    return settings.max_upload_bytes
