@@ -25,7 +25,9 @@ class Format(str, Enum):
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [default: ODQ_HOST or 127.0.0.1].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: ODQ_HOST or 127.0.0.1].")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: ODQ_PORT or 8000].")] = None,
 ) -> None:
     """Serve the API (and OpenAPI docs at /docs) on the embedded DuckDB database."""
@@ -106,7 +108,9 @@ def _score_unstored(path: Path, score_file: Any) -> dict[str, Any]:
 
 @app.command()
 def migrate(
-    list_: Annotated[bool, typer.Option("--list", help="Only list migrations and whether each is applied.")] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Only list migrations and whether each is applied.")
+    ] = False,
 ) -> None:
     """Apply pending database migrations (or list them with --list, which only reads)."""
     from app.settings import Settings

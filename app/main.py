@@ -51,9 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         message = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
         return JSONResponse(error_body(422, "invalid-request", message, errors=errors), status_code=422)
@@ -62,14 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
         return JSONResponse(
-            error_body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(exc.status_code, code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(
-            error_body(500, "internal-error", "ODQ failed on this request; the error is logged."), status_code=500
+            error_body(500, "internal-error", "ODQ failed on this request; the error is logged."),
+            status_code=500,
         )
 
     @app.get("/health", summary="Liveness and database check")

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
         description="Largest file accepted for scoring, in MiB; enforced while the upload streams (413 above it).",
     )
     keep_blobs: bool = Field(
-        True, description="Keep scored files under data_dir/blobs (by sha256); off deletes each after scoring."
+        True,
+        description="Keep scored files under data_dir/blobs (by sha256); off deletes each after scoring.",
     )
 
     @property

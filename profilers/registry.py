@@ -16,7 +16,7 @@ from profilers.context import Table
 from profilers.types import MAX_EXAMPLES, CheckResult, Dimension, Example, Finding, Level, Severity
 
 
-class NotApplicable(Exception):  # noqa: N818 - reads as what it is: a check outcome
+class NotApplicable(Exception):
     """Raised by a check that cannot apply to this table; it then costs nothing."""
 
 
@@ -90,7 +90,9 @@ def check(
     def register(func: CheckFn) -> CheckFn:
         if code in _REGISTRY:
             raise ValueError(f"check code {code!r} registered twice ({_REGISTRY[code].func.__module__})")
-        _REGISTRY[code] = CheckSpec(code, dimension, severity, level, title, description, fix, func, needs_table)
+        _REGISTRY[code] = CheckSpec(
+            code, dimension, severity, level, title, description, fix, func, needs_table
+        )
         return func
 
     return register
@@ -150,14 +152,16 @@ def per_column(
     table: Table,
     predicate: Callable[[str], pl.Expr],
     columns: Iterable[str] | None = None,
+    frame: pl.DataFrame | None = None,
 ) -> tuple[int, list[Example]]:
     """Count cells matching ``predicate(col)`` over columns in one pass, with examples
-    taken column by column in field order."""
+    taken column by column in field order. ``frame`` defaults to ``table.content``; pass
+    ``table.stripped`` to test trimmed values (examples then show trimmed values)."""
     cols = list(columns) if columns is not None else table.cols
     if not cols or table.content.height == 0:
         return 0, []
-    frame = table.content
-    counts = frame.select([predicate(c).sum().alias(c) for c in cols]).row(0, named=True)
+    frame = table.content if frame is None else frame
+    counts = frame.lazy().select([predicate(c).sum().alias(c) for c in cols]).collect().row(0, named=True)
     total = 0
     examples: list[Example] = []
     for c in cols:

@@ -20,15 +20,19 @@ Rules (v1; the numbers live in ``scoring/weights/v1.json``):
 - ``fixes`` group the present findings by (code, dimension): the gain of fixing all of them,
   ranked by gain (desc) then code, only gains above 0 after rounding to 2 decimals.
 
-Sums use ``math.fsum`` (exactly rounded), so the result does not depend on the order of the input.
+Points are summed exactly (as fractions) and rounded once, so the result does not depend on the
+order of the input, and each "without this finding" recomputation costs O(1): scoring is linear in
+the number of findings.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
@@ -305,16 +309,17 @@ def _is_present(finding: Finding) -> bool:
     return finding.count > 0 or finding.share > 0
 
 
-def _fatal(weights: Weights, declared: str | None, items: Iterable[_Item]) -> str | None:
+def _fatal(weights: Weights, declared: str | None, codes: Iterable[str]) -> str | None:
+    """The declared fatal code, or else the first fatal code among the present findings."""
     if declared:
         return declared
-    return min((i.finding.code for i in items if i.finding.code in weights.fatal_codes), default=None)
+    return min((c for c in codes if c in weights.fatal_codes), default=None)
 
 
 def _evaluate(
-    weights: Weights, applicable: frozenset[str], items: Sequence[_Item], fatal: str | None
+    weights: Weights, applicable: frozenset[str], lost: Mapping[str, Fraction], fatal: str | None
 ) -> tuple[float, dict[str, float]]:
-    """Overall score and per-dimension scores of the applicable dimensions."""
+    """Overall score and the scores of the applicable dimensions, from the exact points lost per dimension."""
     dims = set(applicable)
     if fatal:
         dims |= {d for d, spec in weights.dimensions.items() if spec.content}
@@ -323,7 +328,7 @@ def _evaluate(
         if fatal and weights.is_content(dim):
             scores[dim] = 0.0
         else:
-            scores[dim] = max(0.0, 100.0 - math.fsum(i.points for i in items if i.finding.dimension == dim))
+            scores[dim] = max(0.0, 100.0 - float(lost.get(dim, 0)))
     total = math.fsum(weights.weight_of(d) for d in scores)
     if total <= 0:
         return weights.unmeasured_score, scores
@@ -349,18 +354,22 @@ def score_table(results: list[CheckResult], metrics: Metrics, weights: Weights |
                     items.append(_Item(finding, rule.points(finding.count, finding.share, w.floor)))
                     applicable.add(finding.dimension)
     measured = frozenset(applicable)
-    fatal = _fatal(w, metrics.fatal, items)
-    overall, scores = _evaluate(w, measured, items, fatal)
+    lost: dict[str, Fraction] = {}
+    for item in items:
+        lost[item.finding.dimension] = lost.get(item.finding.dimension, Fraction(0)) + Fraction(item.points)
+    present = Counter(i.finding.code for i in items)
+    fatal = _fatal(w, metrics.fatal, present)
+    overall, scores = _evaluate(w, measured, lost, fatal)
 
     def gain_without(removed: Sequence[_Item]) -> float:
-        ids = {id(i) for i in removed}
-        rest = [i for i in items if id(i) not in ids]
+        rest_lost = dict(lost)
+        for item in removed:
+            rest_lost[item.finding.dimension] -= Fraction(item.points)
+        rest_codes = present - Counter(i.finding.code for i in removed)
         declared = metrics.fatal
-        if any(i.finding.code == declared for i in removed) and not any(
-            i.finding.code == declared for i in rest
-        ):
+        if declared in present and declared not in rest_codes:
             declared = None  # the fix removes the fatal fault itself
-        without, _ = _evaluate(w, measured, rest, _fatal(w, declared, rest))
+        without, _ = _evaluate(w, measured, rest_lost, _fatal(w, declared, rest_codes))
         return max(0.0, without - overall)
 
     for item in items:

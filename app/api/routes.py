@@ -42,7 +42,9 @@ UPLOAD_BODY = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary", "description": "The data file"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The data file"}
+                    },
                     "required": ["file"],
                 }
             }

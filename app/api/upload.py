@@ -115,7 +115,9 @@ async def receive_upload(request: Request, blob_dir: Path, limit: int) -> Upload
     except Exception as exc:  # malformed multipart bodies raise several parser errors
         if collector.writer is not None:
             collector.writer.abort()
-        raise BadRequest(f"The multipart body could not be parsed: {exc}", code="malformed-multipart") from exc
+        raise BadRequest(
+            f"The multipart body could not be parsed: {exc}", code="malformed-multipart"
+        ) from exc
     upload = collector.upload
     if collector.writer is not None:
         upload.blob = collector.writer.commit()

@@ -44,7 +44,9 @@ class Grid:
         return self.frame.get_column("__fields").tail(n).to_list()
 
 
-def _read_lines(path: Path) -> pl.Series:
+def _read_lines(path: Path, strict_utf8: bool = False) -> pl.Series:
+    """The file's lines (null for an empty line). With ``strict_utf8`` invalid UTF-8 or a NUL
+    byte raises ``UnicodeError`` (the caller then transcodes first)."""
     try:
         frame = pl.read_csv(
             path,
@@ -54,19 +56,34 @@ def _read_lines(path: Path) -> pl.Series:
             schema={"l": pl.String},
             raise_if_empty=False,
         )
-        return frame.get_column("l") if frame.width else pl.Series("l", [], dtype=pl.String)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, pl.exceptions.ShapeError):
-        # The file holds the unit-separator byte: slow, exact path.
-        with path.open(encoding="utf-8", newline="") as fh:
-            lines = [ln.rstrip("\r\n") or None for ln in fh]
-        return pl.Series("l", lines, dtype=pl.String)
+        lines = frame.get_column("l") if frame.width else pl.Series("l", [], dtype=pl.String)
+    except pl.exceptions.ComputeError as exc:
+        if strict_utf8 and "utf-8" in str(exc).lower():
+            raise UnicodeError(str(exc)) from exc
+        return _read_lines_slow(path)
+    except (pl.exceptions.SchemaError, pl.exceptions.ShapeError):
+        return _read_lines_slow(path)
+    if strict_utf8 and lines.str.contains("\x00", literal=True).any():
+        raise UnicodeError("NUL bytes")
+    return lines
 
 
-def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"') -> Grid:
-    lines = _read_lines(path)
+def _read_lines_slow(path: Path) -> pl.Series:
+    # The file holds the unit-separator byte: slow, exact path.
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = [ln.rstrip("\r\n") or None for ln in fh]
+    return pl.Series("l", lines, dtype=pl.String)
+
+
+def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_utf8: bool = False) -> Grid:
+    lines = _read_lines(path, strict_utf8)
     n = lines.len()
     if n == 0:
-        return Grid(pl.DataFrame({"__row": pl.Series([], dtype=pl.Int64), "__fields": pl.Series([], dtype=pl.List(pl.String))}))
+        return Grid(
+            pl.DataFrame(
+                {"__row": pl.Series([], dtype=pl.Int64), "__fields": pl.Series([], dtype=pl.List(pl.String))}
+            )
+        )
     d = re.escape(delimiter)
     qe = re.escape(quote)
     frame = pl.DataFrame({"l": lines}).with_columns(
@@ -78,9 +95,17 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"') -> Grid:
         # A quote opens or closes a field only where it touches a field boundary; a quote in
         # the middle of an unquoted field (5'11") is a literal character.
         boundary = pl.col("l").str.contains(f"(?:^|{d})\\s*{qe}|{qe}\\s*(?:{d}|$)")
-        frame = frame.with_columns(
-            q=pl.when(boundary).then(pl.col("l").str.count_matches(quote, literal=True)).otherwise(0).fill_null(0)
-        ).with_columns(parity=(pl.col("q") % 2).cum_sum() % 2)
+        quoted_idx = frame.get_column("has_q").arg_true()
+        counts = (
+            frame.get_column("l")
+            .gather(quoted_idx)
+            .to_frame()
+            .select(pl.when(boundary).then(pl.col("l").str.count_matches(quote, literal=True)).otherwise(0))
+            .to_series()
+            .cast(pl.Int64)
+        )
+        q = pl.Series("q", [0] * frame.height, dtype=pl.Int64).scatter(quoted_idx, counts)
+        frame = frame.with_columns(q).with_columns(parity=(pl.col("q") % 2).cum_sum() % 2)
         frame = frame.with_columns(cont=pl.col("parity").shift(1, fill_value=0) == 1)
         parity = frame.get_column("parity")
         if parity[-1] == 1:
@@ -102,14 +127,18 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"') -> Grid:
             )
             if too_long.len():
                 frame = frame.with_columns(
-                    cont=pl.when(pl.col("rec").is_in(too_long.implode())).then(False).otherwise(pl.col("cont"))
+                    cont=pl.when(pl.col("rec").is_in(too_long.implode()))
+                    .then(False)
+                    .otherwise(pl.col("cont"))
                 ).with_columns(rec=(~pl.col("cont")).cast(pl.Int64).cum_sum())
         unclosed_rec = int(frame.get_column("rec")[unclosed]) if unclosed is not None else None
         if multiline:
             joined = (
                 frame.group_by("rec", maintain_order=True)
                 .agg(pl.col("l").fill_null("").str.join("\n"), pl.col("has_q").any(), pl.len().alias("n"))
-                .with_columns(l=pl.when(pl.col("n") == 1).then(pl.col("l").replace("", None)).otherwise(pl.col("l")))
+                .with_columns(
+                    l=pl.when(pl.col("n") == 1).then(pl.col("l").replace("", None)).otherwise(pl.col("l"))
+                )
                 .drop("n")
             )
             frame = joined
@@ -119,23 +148,24 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"') -> Grid:
     else:
         frame = frame.with_columns(rec=pl.int_range(1, n + 1, dtype=pl.Int64)).select("rec", "l", "has_q")
 
-    simple = frame.filter(~pl.col("has_q")).select(
-        pl.col("rec").alias("__row"), pl.col("l").str.split(delimiter).alias("__fields")
-    )
-    quoted_frame = frame.filter(pl.col("has_q"))
-    parts = [simple]
-    if quoted_frame.height:
-        texts = quoted_frame.get_column("l").to_list()
+    split = pl.col("l").str.split(delimiter)
+    quoted_idx = frame.get_column("has_q").arg_true()
+    if quoted_idx.len():
+        texts = frame.get_column("l").gather(quoted_idx).to_list()
         parsed = [_parse_record(t, delimiter, quote) for t in texts]
-        parts.append(
-            pl.DataFrame(
-                {
-                    "__row": quoted_frame.get_column("rec"),
-                    "__fields": pl.Series(parsed, dtype=pl.List(pl.String)),
-                }
-            )
-        )
-    grid = pl.concat(parts).sort("__row") if len(parts) > 1 else simple
+        if any(_LINE_SEP in t for t in texts if t):
+            fields = pl.Series(parsed, dtype=pl.List(pl.String))
+            full = pl.Series("q", [None] * frame.height, dtype=pl.List(pl.String)).scatter(quoted_idx, fields)
+            frame = frame.with_columns(full)
+            split = pl.when(pl.col("has_q")).then(pl.col("q")).otherwise(split)
+        else:
+            # Building a list column from Python lists is slow (1 s per 80k rows); joining with a
+            # byte the file does not hold, then splitting in Polars, is ten times faster.
+            joined = pl.Series([None if r is None else _LINE_SEP.join(r) for r in parsed], dtype=pl.String)
+            full = pl.Series("q", [None] * frame.height, dtype=pl.String).scatter(quoted_idx, joined)
+            frame = frame.with_columns(full)
+            split = pl.when(pl.col("has_q")).then(pl.col("q").str.split(_LINE_SEP)).otherwise(split)
+    grid = frame.select(pl.col("rec").alias("__row"), split.alias("__fields"))
     return Grid(grid, unclosed_quote_row=unclosed, multiline_records=multiline)
 
 

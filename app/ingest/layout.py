@@ -73,9 +73,7 @@ def detect_layout(head: list[list[str] | None], tail: list[list[str] | None], to
         typical = 1
     need = max(2, (typical + 1) // 2) if typical >= 2 else 1
     wide = [
-        i
-        for i, row in enumerate(head)
-        if _filled(row) >= need and not COMMENT_RE.match(_first_text(row))
+        i for i, row in enumerate(head) if _filled(row) >= need and not COMMENT_RE.match(_first_text(row))
     ]
     header = None
     for i in wide:

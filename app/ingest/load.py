@@ -90,6 +90,17 @@ def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
 
 def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
     assert sniffed.encoding is not None
+    if sniffed.encoding == "utf-8" and not sniffed.bom and sniffed.line_ending != "\r":
+        # Clean UTF-8 needs no copy: Polars validates it while reading the lines.
+        try:
+            grid = read_text_grid(path, sniffed.delimiter, strict_utf8=True)
+        except UnicodeError:
+            pass
+        else:
+            table.source.delimiter = sniffed.delimiter
+            table.structure.unclosed_quote_row = grid.unclosed_quote_row
+            _table_from_grid(table, grid, sniffed.delimiter)
+            return
     prepared = prepare_utf8(path, sniffed.encoding, sniffed.bom, sniffed.line_ending, workdir)
     s = table.structure
     table.source.encoding = prepared.encoding if not sniffed.bom else f"{prepared.encoding} (BOM)"
@@ -135,8 +146,13 @@ def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None
         raise _Unreadable("a zip archive with no table inside")
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo(member)
-        if info.file_size > MAX_ZIP_MEMBER_BYTES or info.file_size > max(info.compress_size, 1) * MAX_ZIP_RATIO:
-            raise _Unreadable(f"the zip member {member!r} inflates to {info.file_size} bytes (limit exceeded)")
+        if (
+            info.file_size > MAX_ZIP_MEMBER_BYTES
+            or info.file_size > max(info.compress_size, 1) * MAX_ZIP_RATIO
+        ):
+            raise _Unreadable(
+                f"the zip member {member!r} inflates to {info.file_size} bytes (limit exceeded)"
+            )
         target = workdir / "member"
         with zf.open(info) as src, target.open("wb") as dst:
             while chunk := src.read(1 << 20):
@@ -186,17 +202,14 @@ def build_frame(body: pl.DataFrame, n: int, delimiter: str) -> pl.DataFrame:
         "__row",
         width.alias("__width"),
         *[fields.list.get(i, null_on_oob=True).alias(f"c{i + 1}") for i in range(n)],
-        pl.when(width > n).then(fields.list.slice(n).list.join(delimiter)).otherwise(None).alias("__extra"),
     )
-    empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars().str.len_bytes() == 0) for i in range(1, n + 1)]
-    extra_empty = pl.col("__extra").is_null() | (
-        pl.col("__extra").str.replace_all(f"[\\s{_re_class(delimiter)}]", "").str.len_bytes() == 0
-    )
-    return frame.with_columns(__blank=pl.all_horizontal([*empty, extra_empty]) if empty else extra_empty)
-
-
-def _re_class(ch: str) -> str:
-    return "\\" + ch if ch in "\\^]-[" else ch
+    # Cells past the header, joined: computed only for the (few) long rows.
+    long_rows = (frame.get_column("__width") > n).arg_true()
+    extra = pl.Series("__extra", [None] * frame.height, dtype=pl.String)
+    if long_rows.len():
+        values = body.get_column("__fields").gather(long_rows).list.slice(n).list.join(delimiter)
+        extra = extra.scatter(long_rows, values)
+    return frame.with_columns(extra)
 
 
 def _row_text(row: list[str] | None) -> str:
@@ -236,7 +249,9 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
                 seen.add(key)
                 labels.append(key)
     table.labels = labels[:MAX_COLUMNS]
-    cols = {f"c{i}": [_json_cell(r.get(k), k in r) for r in records] for i, k in enumerate(table.labels, start=1)}
+    cols = {
+        f"c{i}": [_json_cell(r.get(k), k in r) for r in records] for i, k in enumerate(table.labels, start=1)
+    }
     frame = pl.DataFrame(
         {
             "__row": pl.Series(range(1, len(records) + 1), dtype=pl.Int64),
@@ -245,7 +260,7 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
             "__extra": pl.Series([None] * len(records), dtype=pl.String),
         }
     )
-    table.data = _with_blank(frame, len(table.labels))
+    table.data = frame
 
 
 def _records_of(doc: Any, fmt: str) -> list[dict[str, Any]]:
@@ -293,7 +308,9 @@ def _load_parquet(table: Table, path: Path) -> None:
         dtype = frame.schema[name]
         col = pl.col(name)
         if dtype.is_nested():
-            expr = col.map_elements(lambda v: json.dumps(v, ensure_ascii=False, default=str), return_dtype=pl.String)
+            expr = col.map_elements(
+                lambda v: json.dumps(v, ensure_ascii=False, default=str), return_dtype=pl.String
+            )
         else:
             expr = col.cast(pl.String)
         casts.append(expr.fill_null("").alias(f"c{i}"))
@@ -302,9 +319,4 @@ def _load_parquet(table: Table, path: Path) -> None:
         __width=pl.lit(len(table.labels), dtype=pl.Int64),
         __extra=pl.lit(None, dtype=pl.String),
     )
-    table.data = _with_blank(data, len(table.labels))
-
-
-def _with_blank(frame: pl.DataFrame, n: int) -> pl.DataFrame:
-    empty = [pl.col(f"c{i}").is_null() | (pl.col(f"c{i}").str.strip_chars().str.len_bytes() == 0) for i in range(1, n + 1)]
-    return frame.with_columns(__blank=pl.all_horizontal(empty) if empty else pl.lit(True))
+    table.data = data

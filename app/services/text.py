@@ -48,7 +48,9 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append("")
         top = fixes[:3]
         gain = sum(fx["gain"] for fx in top)
-        lines.append(f"  Fix these {len(top)} to gain about {gain:.1f} points: " + ", ".join(fx["code"] for fx in top))
+        lines.append(
+            f"  Fix these {len(top)} to gain about {gain:.1f} points: " + ", ".join(fx["code"] for fx in top)
+        )
     for note in report.get("notes") or []:
         lines.append(f"  note: {note}")
     return "\n".join(lines) + "\n"

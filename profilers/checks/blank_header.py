@@ -17,4 +17,6 @@ def blank_header(table: Table) -> Hit | None:
     if not blank:
         return None
     row = table.source.header_row
-    return Hit(len(blank), len(blank) / len(table.labels), [Example(row=row, field=i, column="") for i in blank])
+    return Hit(
+        len(blank), len(blank) / len(table.labels), [Example(row=row, field=i, column="") for i in blank]
+    )

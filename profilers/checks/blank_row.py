@@ -1,5 +1,3 @@
-import polars as pl
-
 from profilers.context import Table
 from profilers.registry import Hit, check, row_examples
 
@@ -14,7 +12,7 @@ from profilers.registry import Hit, check, row_examples
     fix="Delete the empty rows.",
 )
 def blank_row(table: Table) -> Hit | None:
-    blank = table.data.filter(pl.col("__blank")).get_column("__row")
+    blank = table.data.get_column("__row").filter(table.blank)
     if not blank.len():
         return None
     return Hit(blank.len(), blank.len() / max(table.data.height, 1), row_examples(blank.head(5)))

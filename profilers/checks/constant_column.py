@@ -23,6 +23,7 @@ def constant_column(table: Table) -> Hit | None:
         return None
     first = table.content.head(1)
     examples = [
-        Example(row=int(first["__row"][0]), field=s.field, column=s.name, value=first[f"c{s.field}"][0]) for s in const
+        Example(row=int(first["__row"][0]), field=s.field, column=s.name, value=first[f"c{s.field}"][0])
+        for s in const
     ]
     return Hit(len(const), len(const) / len(table.stats), examples)

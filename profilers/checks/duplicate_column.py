@@ -28,7 +28,11 @@ def duplicate_column(table: Table) -> Hit | None:
             if twin is None:
                 kept.append(f)
             else:
-                dups.append(Example(field=f, column=table.label(f), value=f"same as field {twin} ({table.label(twin)})"))
+                dups.append(
+                    Example(
+                        field=f, column=table.label(f), value=f"same as field {twin} ({table.label(twin)})"
+                    )
+                )
     if not dups:
         return None
     return Hit(len(dups), len(dups) / len(table.labels), dups)

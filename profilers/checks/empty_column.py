@@ -18,4 +18,6 @@ def empty_column(table: Table) -> Hit | None:
     empty = [s for s in table.stats if s.real == 0]
     if not empty:
         return None
-    return Hit(len(empty), len(empty) / len(table.stats), [Example(field=s.field, column=s.name) for s in empty])
+    return Hit(
+        len(empty), len(empty) / len(table.stats), [Example(field=s.field, column=s.name) for s in empty]
+    )

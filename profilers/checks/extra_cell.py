@@ -23,5 +23,7 @@ def extra_cell(table: Table) -> Hit | None:
     for row, width, extra in rows.select("__row", "__width", "__extra").head(MAX_EXAMPLES).iter_rows():
         values = (extra or "").split(table.source.delimiter or ",")
         for k in range(width - n):
-            examples.append(Example(row=int(row), field=n + k + 1, value=short(values[k] if k < len(values) else None)))
+            examples.append(
+                Example(row=int(row), field=n + k + 1, value=short(values[k] if k < len(values) else None))
+            )
     return Hit(cells, rows.height / max(table.rows, 1), examples[:MAX_EXAMPLES])

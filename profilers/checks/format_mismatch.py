@@ -18,4 +18,6 @@ def format_mismatch(table: Table) -> Hit | None:
     if mismatch is None:
         return None
     declared, detected = mismatch
-    return Hit(1, 1.0, [Example(value=f"{declared} → {detected}")], f"named .{declared}, content is {detected}")
+    return Hit(
+        1, 1.0, [Example(value=f"{declared} → {detected}")], f"named .{declared}, content is {detected}"
+    )

@@ -7,11 +7,7 @@ from profilers.registry import Hit, check, row_examples
 def normalised(col: str) -> pl.Expr:
     """Case, white space, full-width forms (NFKC) and punctuation folded away."""
     return (
-        pl.col(col)
-        .fill_null("")
-        .str.normalize("NFKC")
-        .str.to_lowercase()
-        .str.replace_all(r"[\s\p{P}]+", "")
+        pl.col(col).fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\s\p{P}]+", "")
     )
 
 
@@ -26,18 +22,29 @@ def normalised(col: str) -> pl.Expr:
     fix="Standardise the spelling of values, then delete the repeated rows.",
 )
 def near_duplicate_row(table: Table) -> Hit | None:
-    frame = table.content
+    frame = table.stripped
     if frame.height < 2:
         return None
-    text_cols = [f"c{s.field}" for s in table.stats if s.type in ("string", "empty")] or table.cols
-    other = [c for c in table.cols if c not in text_cols]
+    text = [f"c{s.field}" for s in table.stats if s.type in ("string", "empty")]
+    other = [c for c in table.cols if c not in text]
+    if not text:
+        return None  # without text columns normalising changes nothing but white space
+    # Normalising touches only text columns, so two rows can collide only when their other
+    # columns (numbers, dates, trimmed) are equal: normalise just those rows. Exact, and on a
+    # table with an id column it leaves almost nothing to normalise.
+    if other:
+        frame = frame.filter(pl.struct(other).is_duplicated())
+        if frame.height < 2:
+            return None
     keyed = frame.select(
         "__row",
         exact=pl.struct(table.cols).is_first_distinct(),
-        near=pl.struct([normalised(c) for c in text_cols] + [pl.col(c).str.strip_chars() for c in other]).is_first_distinct(),
+        near=pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other]).is_first_distinct(),
     )
-    # Near duplicates only: rows that are not exact repeats of an earlier row.
-    near = keyed.filter(pl.col("exact") & ~pl.col("near")).get_column("__row")
+    raw = table.content.select("__row", exact_raw=pl.struct(table.cols).is_first_distinct())
+    keyed = keyed.join(raw, on="__row", how="left")
+    # Near duplicates only: rows that are not exact repeats (as written) of an earlier row.
+    near = keyed.filter(pl.col("exact_raw") & ~pl.col("near")).get_column("__row")
     if not near.len():
         return None
-    return Hit(near.len(), near.len() / frame.height, row_examples(near.head(5)))
+    return Hit(near.len(), near.len() / table.rows, row_examples(near.head(5)))

@@ -22,8 +22,8 @@ def null_values(table: Table) -> Hit | None:
     placeholders = pl.Series(PLACEHOLDERS).implode()
 
     def null(c: str) -> pl.Expr:
-        v = pl.col(c).str.strip_chars()
+        v = pl.col(c)
         return v.is_null() | (v.str.len_bytes() == 0) | v.is_in(placeholders)
 
-    count, examples = per_column(table, null, cols)
+    count, examples = per_column(table, null, cols, frame=table.stripped)
     return Hit(count, count / max(table.rows * len(used), 1), examples)

@@ -18,5 +18,5 @@ def placeholder_value(table: Table) -> Hit | None:
     if not cols:
         return None
     placeholders = pl.Series(PLACEHOLDERS).implode()
-    count, examples = per_column(table, lambda c: pl.col(c).str.strip_chars().is_in(placeholders), cols)
+    count, examples = per_column(table, lambda c: pl.col(c).is_in(placeholders), cols, frame=table.stripped)
     return Hit(count, count / max(table.cells, 1), examples)

@@ -7,6 +7,8 @@ MAX_ZERO_SHARE = 0.2
 """A column where zeros are common is a count that may well be zero; only zeros that are rare
 in their column (≤ 20 %) and fill whole rows or a whole period are suspicious."""
 MIN_GROUP = 3
+MAX_KEY_VALUES = 1000
+"""Periods and regions: a key column has at most this many distinct values."""
 
 
 def _zero(c: str) -> pl.Expr:
@@ -26,11 +28,7 @@ def sentinel_row(table: Table) -> Hit | None:
     frame = table.content
     if frame.height < 5:
         return None
-    measures = [
-        f"c{s.field}"
-        for s in table.stats
-        if s.type in ("integer", "number") and s.distinct > 2
-    ]
+    measures = [f"c{s.field}" for s in table.stats if s.type in ("integer", "number") and s.distinct > 2]
     if not measures:
         return None
     shares = frame.select([_zero(c).mean().alias(c) for c in measures]).row(0, named=True)
@@ -42,7 +40,9 @@ def sentinel_row(table: Table) -> Hit | None:
         # A statistical table (mostly measures): a row whose measures are all zero.
         all_zero = frame.filter(pl.all_horizontal([_zero(c) for c in rare]))
         flagged = all_zero.get_column("__row")
-    keys = [f"c{s.field}" for s in table.stats if 1 < s.distinct <= max(2, frame.height // MIN_GROUP)]
+    keys = [
+        f"c{s.field}" for s in table.stats if 1 < s.distinct <= min(MAX_KEY_VALUES, frame.height // MIN_GROUP)
+    ]
     for m in rare:
         for k in keys:
             if k == m:

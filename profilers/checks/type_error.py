@@ -19,8 +19,8 @@ def type_error(table: Table) -> Hit | None:
     placeholders = pl.Series(PLACEHOLDERS).implode()
 
     def bad(c: str) -> pl.Expr:
-        v = pl.col(c).str.strip_chars()
+        v = pl.col(c)
         return (v.str.len_bytes() > 0) & ~v.is_in(placeholders) & ~v.str.contains(typed[c])
 
-    count, examples = per_column(table, bad, typed)
+    count, examples = per_column(table, bad, typed, frame=table.stripped)
     return Hit(count, count / max(table.cells, 1), examples) if count else None

@@ -17,7 +17,9 @@ from profilers.types import Example
 def whitespace(table: Table) -> Hit | None:
     def padded(c: str) -> pl.Expr:
         v = pl.col(c)
-        return (v.str.len_bytes() > 0) & (v.str.strip_chars().str.len_bytes() > 0) & (v.str.strip_chars() != v)
+        return (
+            (v.str.len_bytes() > 0) & (v.str.strip_chars().str.len_bytes() > 0) & (v.str.strip_chars() != v)
+        )
 
     count, examples = per_column(table, padded)
     header = [
