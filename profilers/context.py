@@ -275,8 +275,8 @@ def compute_stats(
         missing = int(row[f"{c}|missing"])
         empty = int(row[f"{c}|empty"] or 0)
         ph = int(row[f"{c}|ph"] or 0)
-        real = n - missing - empty - ph
-        col_type = types[c] if real > 0 else "empty"
+        n_real = n - missing - empty - ph
+        col_type = types[c] if n_real > 0 else "empty"
         matched = int(matches.get(c) or 0)
         out.append(
             ColumnStats(
@@ -289,7 +289,7 @@ def compute_stats(
                 distinct=int(row[f"{c}|distinct"] or 0),
                 type=col_type,
                 type_matches=matched,
-                nonconforming=max(0, real - matched) if type_expr(col_type) else 0,
+                nonconforming=max(0, n_real - matched) if type_expr(col_type) else 0,
                 min_length=row[f"{c}|minlen"],
                 max_length=row[f"{c}|maxlen"],
             )

@@ -154,8 +154,8 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
         texts = frame.get_column("l").gather(quoted_idx).to_list()
         parsed = [_parse_record(t, delimiter, quote) for t in texts]
         if any(_LINE_SEP in t for t in texts if t):
-            fields = pl.Series(parsed, dtype=pl.List(pl.String))
-            full = pl.Series("q", [None] * frame.height, dtype=pl.List(pl.String)).scatter(quoted_idx, fields)
+            lists = pl.Series(parsed, dtype=pl.List(pl.String))
+            full = pl.Series("q", [None] * frame.height, dtype=pl.List(pl.String)).scatter(quoted_idx, lists)
             frame = frame.with_columns(full)
             split = pl.when(pl.col("has_q")).then(pl.col("q")).otherwise(split)
         else:

@@ -13,7 +13,11 @@ from profilers.registry import Hit, check, per_column
     fix="Correct the values, or move comments and units out of the cells into the metadata.",
 )
 def type_error(table: Table) -> Hit | None:
-    typed = {f"c{s.field}": type_expr(s.type) for s in table.stats if s.nonconforming and type_expr(s.type)}
+    typed: dict[str, str] = {}
+    for s in table.stats:
+        pattern = type_expr(s.type)
+        if s.nonconforming and pattern:
+            typed[f"c{s.field}"] = pattern
     if not typed:
         return None
     placeholders = pl.Series(PLACEHOLDERS).implode()
