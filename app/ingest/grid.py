@@ -161,8 +161,8 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
         else:
             # Building a list column from Python lists is slow (1 s per 80k rows); joining with a
             # byte the file does not hold, then splitting in Polars, is ten times faster.
-            joined = pl.Series([None if r is None else _LINE_SEP.join(r) for r in parsed], dtype=pl.String)
-            full = pl.Series("q", [None] * frame.height, dtype=pl.String).scatter(quoted_idx, joined)
+            flat = pl.Series([None if r is None else _LINE_SEP.join(r) for r in parsed], dtype=pl.String)
+            full = pl.Series("q", [None] * frame.height, dtype=pl.String).scatter(quoted_idx, flat)
             frame = frame.with_columns(full)
             split = pl.when(pl.col("has_q")).then(pl.col("q").str.split(_LINE_SEP)).otherwise(split)
     grid = frame.select(pl.col("rec").alias("__row"), split.alias("__fields"))
