@@ -23,10 +23,6 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest file accepted for scoring, in MiB; enforced while the upload streams (413 above it).",
     )
-    keep_blobs: bool = Field(
-        True,
-        description="Keep scored files under data_dir/blobs (by sha256); off deletes each after scoring.",
-    )
 
     @property
     def db_path(self) -> Path:

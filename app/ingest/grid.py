@@ -22,6 +22,8 @@ from typing import Any
 import polars as pl
 
 _LINE_SEP = "\x1f"
+# One cell may be as large as the upload limit allows (a 50 MB quoted cell is still data).
+csv.field_size_limit(2**31 - 1)
 # A record whose quote opens and never closes is cut back into lines beyond this many,
 # so one stray quote cannot swallow the rest of a file.
 MAX_RECORD_LINES = 2000
@@ -177,8 +179,11 @@ def _open_record_start(cont: pl.Series) -> int:
 def _parse_record(text: str | None, delimiter: str, quote: str) -> list[str] | None:
     if text is None:
         return None
-    for row in csv.reader([text], delimiter=delimiter, quotechar=quote, doublequote=True, strict=False):
-        return row
+    try:
+        for row in csv.reader([text], delimiter=delimiter, quotechar=quote, doublequote=True, strict=False):
+            return row
+    except csv.Error:
+        return text.split(delimiter)
     return [""]
 
 
