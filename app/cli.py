@@ -78,8 +78,8 @@ def score(
             note = f"not stored: {settings.db_path} is in use by a running server"
         if db is not None:
             with db:
-                blob = store_file(path, settings.blob_dir, settings.max_upload_bytes * 1024)
-                report = score_blob(blob, path.name, Repository(db)).report
+                blob = store_file(path, settings.blob_dir, limit=1 << 62)  # local files: no upload limit
+                report = score_blob(blob, path.name, Repository(db), store_rows=settings.store_rows).report
         else:
             report = _score_unstored(path, score_file)
     else:

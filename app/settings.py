@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest file accepted for scoring, in MiB; enforced while the upload streams (413 above it).",
     )
+    store_rows: bool = Field(
+        True,
+        description="Keep the rows ODQ loaded from each file in the database (table data.r_<sha256>), "
+        "for previews and cross-dataset checks.",
+    )
 
     @property
     def db_path(self) -> Path:

@@ -13,7 +13,6 @@ import hashlib
 import re
 import sys
 from pathlib import Path
-
 from typing import Any
 
 import typer

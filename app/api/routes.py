@@ -67,7 +67,7 @@ async def score(request: Request, settings: SettingsDep, repo: RepoDep) -> JSONR
         raise BadRequest("No file: send the data as multipart field 'file'.", code="missing-file")
     blob = upload.blob
     name = service.safe_name(upload.filename)
-    scored = await run_in_threadpool(service.score_blob, blob, name, repo)
+    scored = await run_in_threadpool(service.score_blob, blob, name, repo, None, settings.store_rows)
     return JSONResponse(scored.report, status_code=200, headers={"X-ODQ-Cached": str(scored.cached).lower()})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,8 @@ from app.errors import NotFound
 from app.ingest.blobs import Blob
 from app.ingest.load import load_table
 from app.services.report import build_report
-from app.settings import Settings
 from app.storage.repository import Repository, new_report_id
+from profilers.context import Table
 from profilers.profile import profile
 from scoring import SCORING_VERSION, score_table
 
@@ -27,22 +28,42 @@ class Scored:
     cached: bool
 
 
-def score_file(path: Path, name: str, sha256: str, url: str | None = None) -> dict[str, Any]:
-    """Score one file without touching the database (pure measurement + judgement)."""
+def score_file(
+    path: Path,
+    name: str,
+    sha256: str,
+    url: str | None = None,
+    keep: Callable[[Table], None] | None = None,
+) -> dict[str, Any]:
+    """Score one file (measurement + judgement); ``keep`` receives the loaded table, e.g. to
+    store its rows, before the working files are removed."""
     with tempfile.TemporaryDirectory(prefix="odq-") as work:
         table = load_table(path, name, sha256, Path(work), url=url)
         results, metrics = profile(table)
         card = score_table(results, metrics)
-        return build_report(new_report_id(), table, results, card)
+        report = build_report(new_report_id(), table, results, card)
+        if keep is not None and not table.fatal:
+            keep(table)
+        return report
 
 
-def score_blob(blob: Blob, name: str, repo: Repository | None, url: str | None = None) -> Scored:
+def score_blob(
+    blob: Blob, name: str, repo: Repository | None, url: str | None = None, store_rows: bool = True
+) -> Scored:
     """Score stored bytes; the same bytes under the same scoring version give the stored report."""
     if repo is not None:
         found = repo.find_report(blob.sha256, SCORING_VERSION)
         if found is not None:
             return Scored(found, stored=True, cached=True)
-    report = score_file(blob.path, name, blob.sha256, url=url)
+
+    def keep(table: Table) -> None:
+        assert repo is not None
+        rows = table.data.select("__row", *table.cols).to_arrow()
+        repo.save_rows(blob.sha256, table.labels, [s.type for s in table.stats], rows)
+
+    report = score_file(
+        blob.path, name, blob.sha256, url=url, keep=keep if repo is not None and store_rows else None
+    )
     if repo is None:
         return Scored(report, stored=False, cached=False)
     src = report["source"]
@@ -63,7 +84,3 @@ def safe_name(filename: str | None) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     name = "".join(ch for ch in name if ch.isprintable())[:255]
     return name or "upload"
-
-
-def settings_limit(settings: Settings) -> int:
-    return settings.max_upload_bytes

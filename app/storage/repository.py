@@ -82,6 +82,46 @@ class Repository:
 
     # -- reports -----------------------------------------------------------------------------
 
+    # -- loaded rows ---------------------------------------------------------------------------
+
+    def save_rows(self, sha256: str, labels: list[str], types: list[str], rows: Any) -> None:
+        """Keep the loaded rows of a resource as data."r_<sha256>" (``rows``: an Arrow table or a
+        Polars frame with ``__row`` and ``c1..cN``). The same sha256 is written once."""
+        _check_sha256(sha256)
+        table = f'data."r_{sha256}"'  # sha256 is checked hex: safe as an identifier
+        with self.store.transaction() as cur:
+            exists = cur.execute(
+                "SELECT count(*) FROM resource_columns WHERE resource_sha256 = ?", [sha256]
+            ).fetchall()
+            if exists[0][0]:
+                return
+            cur.register("odq_loaded_rows", rows)
+            try:
+                cur.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM odq_loaded_rows")
+            finally:
+                cur.unregister("odq_loaded_rows")
+            cur.executemany(
+                "INSERT INTO resource_columns (resource_sha256, field, label, type) VALUES (?, ?, ?, ?)",
+                [
+                    (sha256, i, label, t)
+                    for i, (label, t) in enumerate(zip(labels, types, strict=False), start=1)
+                ],
+            )
+
+    def preview_rows(self, sha256: str, limit: int = 20, offset: int = 0) -> dict[str, Any] | None:
+        """The first rows kept for a resource: ``{"columns": [labels], "rows": [[row, cells…]…]}``."""
+        _check_sha256(sha256)
+        cur = self.store.cursor()
+        labels = cur.execute(
+            "SELECT label FROM resource_columns WHERE resource_sha256 = ? ORDER BY field", [sha256]
+        ).fetchall()
+        if not labels:
+            return None
+        rows = cur.execute(
+            f'SELECT * FROM data."r_{sha256}" ORDER BY "__row" LIMIT ? OFFSET ?', [limit, offset]
+        ).fetchall()
+        return {"columns": [r[0] for r in labels], "rows": [list(r) for r in rows]}
+
     def find_report(self, sha256: str, scoring_version: str, options_key: str = "") -> Report | None:
         """The stored report of these bytes scored by this version with these options, if any."""
         return _find_report(self.store.cursor(), sha256, scoring_version, options_key)
