@@ -197,6 +197,13 @@ class Table:
             return self.data
         return self._stripped_all.filter(~pl.col("__blank")).drop("__blank")
 
+    @cached_property
+    def first_distinct(self) -> pl.Series:
+        """Per content row: False when the row repeats an earlier row exactly (as written)."""
+        if not self.labels or not self.content.height:
+            return pl.Series("first", [], dtype=pl.Boolean)
+        return self.content.select(pl.struct(self.cols).is_first_distinct()).to_series()
+
     @property
     def rows(self) -> int:
         return self.content.height

@@ -1,5 +1,3 @@
-import polars as pl
-
 from profilers.context import Table
 from profilers.registry import Hit, check, row_examples
 
@@ -16,7 +14,7 @@ def duplicate_row(table: Table) -> Hit | None:
     frame = table.content
     if frame.height < 2:
         return None
-    repeats = frame.filter(~pl.struct(table.cols).is_first_distinct()).get_column("__row")
+    repeats = frame.get_column("__row").filter(~table.first_distinct)
     if not repeats.len():
         return None
     return Hit(repeats.len(), repeats.len() / frame.height, row_examples(repeats.head(5)))

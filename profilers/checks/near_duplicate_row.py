@@ -29,22 +29,21 @@ def near_duplicate_row(table: Table) -> Hit | None:
     other = [c for c in table.cols if c not in text]
     if not text:
         return None  # without text columns normalising changes nothing but white space
+    first = table.first_distinct
     # Normalising touches only text columns, so two rows can collide only when their other
     # columns (numbers, dates, trimmed) are equal: normalise just those rows. Exact, and on a
     # table with an id column it leaves almost nothing to normalise.
     if other:
-        frame = frame.filter(pl.struct(other).is_duplicated())
+        mask = frame.select(pl.struct(other).is_duplicated()).to_series()
+        frame = frame.filter(mask)
+        first = first.filter(mask)
         if frame.height < 2:
             return None
-    keyed = frame.select(
-        "__row",
-        exact=pl.struct(table.cols).is_first_distinct(),
-        near=pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other]).is_first_distinct(),
-    )
-    raw = table.content.select("__row", exact_raw=pl.struct(table.cols).is_first_distinct())
-    keyed = keyed.join(raw, on="__row", how="left")
+    near_first = frame.select(
+        pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other]).is_first_distinct()
+    ).to_series()
     # Near duplicates only: rows that are not exact repeats (as written) of an earlier row.
-    near = keyed.filter(pl.col("exact_raw") & ~pl.col("near")).get_column("__row")
+    near = frame.get_column("__row").filter(first & ~near_first)
     if not near.len():
         return None
     return Hit(near.len(), near.len() / table.rows, row_examples(near.head(5)))

@@ -43,19 +43,20 @@ def sentinel_row(table: Table) -> Hit | None:
     keys = [
         f"c{s.field}" for s in table.stats if 1 < s.distinct <= min(MAX_KEY_VALUES, frame.height // MIN_GROUP)
     ]
-    for m in rare:
+    if keys:
+        zeros = frame.select("__row", *keys, *[_zero(m).alias(f"z_{m}") for m in rare])
         for k in keys:
-            if k == m:
-                continue
-            # A key value (a year, a region) whose rows are all zero in this measure.
-            groups = (
-                frame.group_by(k)
-                .agg(pl.len().alias("n"), _zero(m).all().alias("z"))
-                .filter(pl.col("z") & (pl.col("n") >= MIN_GROUP))
+            # A key value (a year, a region) whose rows are all zero in a measure.
+            groups = zeros.group_by(k).agg(
+                pl.len().alias("n"), *[pl.col(f"z_{m}").all() for m in rare if m != k]
             )
-            if groups.height and groups.height <= 2:
-                hit = frame.filter(pl.col(k).is_in(groups.get_column(k).implode()))
-                flagged = pl.concat([flagged, hit.get_column("__row")])
+            for m in rare:
+                if m == k:
+                    continue
+                hit_keys = groups.filter(pl.col(f"z_{m}") & (pl.col("n") >= MIN_GROUP)).get_column(k)
+                if 0 < hit_keys.len() <= 2:
+                    hit = zeros.filter(pl.col(k).is_in(hit_keys.implode()))
+                    flagged = pl.concat([flagged, hit.get_column("__row")])
     flagged = flagged.unique().sort()
     if not flagged.len():
         return None
