@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from profilers.context import Table
+from profilers.context import WIDE, Table, select_row
 from profilers.types import MAX_EXAMPLES, CheckResult, Dimension, Example, Finding, Level, Severity
 
 
@@ -161,7 +161,22 @@ def per_column(
     if not cols or table.content.height == 0:
         return 0, []
     frame = table.content if frame is None else frame
-    counts = frame.lazy().select([predicate(c).sum().alias(c) for c in cols]).collect().row(0, named=True)
+    if len(cols) > WIDE:
+        # Wide tables: the columns stacked into one, so each predicate runs once.
+        long = frame.select("__row", *cols).unpivot(index="__row", variable_name="col", value_name="v")
+        hits = long.filter(predicate("v"))
+        if not hits.height:
+            return 0, []
+        order = {c: i for i, c in enumerate(cols)}
+        hits = hits.with_columns(pos=pl.col("col").replace_strict(order, return_dtype=pl.Int64)).sort(
+            "pos", "__row"
+        )
+        examples = [
+            Example(row=int(r), field=int(c[1:]), column=table.label(int(c[1:])), value=_short(v))
+            for r, c, v in hits.select("__row", "col", "v").head(MAX_EXAMPLES).iter_rows()
+        ]
+        return hits.height, examples
+    counts = select_row(frame, [predicate(c).sum().alias(c) for c in cols])
     total = 0
     examples: list[Example] = []
     for c in cols:

@@ -198,11 +198,13 @@ def _table_from_grid(table: Table, grid: Grid, delimiter: str) -> None:
 def build_frame(body: pl.DataFrame, n: int, delimiter: str) -> pl.DataFrame:
     fields = pl.col("__fields")
     width = fields.list.len().fill_null(0).cast(pl.Int64)
+    names = [f"c{i}" for i in range(1, n + 1)]
     frame = body.select(
         "__row",
         width.alias("__width"),
-        *[fields.list.get(i, null_on_oob=True).alias(f"c{i + 1}") for i in range(n)],
+        fields.list.to_struct(fields=names).alias("__cells") if n else pl.lit(None).alias("__cells"),
     )
+    frame = frame.unnest("__cells") if n else frame.drop("__cells")
     # Cells past the header, joined: computed only for the (few) long rows.
     long_rows = (frame.get_column("__width") > n).arg_true()
     extra = pl.Series("__extra", [None] * frame.height, dtype=pl.String)

@@ -1,6 +1,10 @@
-from profilers.context import Table
+import polars as pl
+
+from profilers.context import WIDE, Table
 from profilers.registry import Hit, check
 from profilers.types import Example
+
+TRANSPOSE_ROWS = 10_000
 
 
 @check(
@@ -14,6 +18,27 @@ from profilers.types import Example
 )
 def duplicate_column(table: Table) -> Hit | None:
     frame = table.content
+    used = [s.field for s in table.stats if s.real > 0]
+    if len(used) < 2:
+        return None
+    if len(used) > WIDE and frame.height <= TRANSPOSE_ROWS:
+        # Wide and short: columns become rows, and repeated rows are repeated columns.
+        columns = frame.select([f"c{f}" for f in used]).transpose()
+        first = columns.select(pl.struct(columns.columns).is_first_distinct()).to_series()
+        twins = [used[i] for i in (~first).arg_true().to_list()]
+        keys = columns.select(pl.struct(columns.columns).hash()).to_series().to_list()
+        owner: dict[int, int] = {}
+        for f, key in zip(used, keys, strict=True):
+            owner.setdefault(key, f)
+        dups = [_example(table, f, owner[keys[used.index(f)]]) for f in twins]
+    else:
+        dups = _by_statistics(table, frame)
+    if not dups:
+        return None
+    return Hit(len(dups), len(dups) / len(table.labels), dups)
+
+
+def _by_statistics(table: Table, frame: pl.DataFrame) -> list[Example]:
     groups: dict[tuple[object, ...], list[int]] = {}
     for s in table.stats:
         if s.real == 0:
@@ -21,18 +46,21 @@ def duplicate_column(table: Table) -> Hit | None:
         groups.setdefault((s.distinct, s.empty, s.missing, s.min_length, s.max_length), []).append(s.field)
     dups: list[Example] = []
     for fields in groups.values():
-        kept: list[int] = []
+        if len(fields) < 2:
+            continue
+        # Same statistics: compare the columns by an order-sensitive fingerprint of their values.
+        seen: dict[bytes, int] = {}
         for f in fields:
-            col = frame.get_column(f"c{f}")
-            twin = next((k for k in kept if frame.get_column(f"c{k}").equals(col)), None)
+            key = frame.get_column(f"c{f}").hash(seed=0).to_numpy().tobytes()
+            twin = seen.get(key)
             if twin is None:
-                kept.append(f)
-            else:
-                dups.append(
-                    Example(
-                        field=f, column=table.label(f), value=f"same as field {twin} ({table.label(twin)})"
-                    )
-                )
-    if not dups:
-        return None
-    return Hit(len(dups), len(dups) / len(table.labels), dups)
+                seen[key] = f
+            elif frame.get_column(f"c{twin}").equals(frame.get_column(f"c{f}")):
+                dups.append(_example(table, f, twin))
+    return dups
+
+
+def _example(table: Table, field: int, twin: int) -> Example:
+    return Example(
+        field=field, column=table.label(field), value=f"same as field {twin} ({table.label(twin)})"
+    )

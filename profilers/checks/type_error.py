@@ -2,6 +2,7 @@ import polars as pl
 
 from profilers.context import PLACEHOLDERS, Table, type_expr
 from profilers.registry import Hit, check, per_column
+from profilers.types import MAX_EXAMPLES, Example
 
 
 @check(
@@ -13,18 +14,24 @@ from profilers.registry import Hit, check, per_column
     fix="Correct the values, or move comments and units out of the cells into the metadata.",
 )
 def type_error(table: Table) -> Hit | None:
-    typed: dict[str, str] = {}
+    by_pattern: dict[str, list[str]] = {}
     for s in table.stats:
         pattern = type_expr(s.type)
         if s.nonconforming and pattern:
-            typed[f"c{s.field}"] = pattern
-    if not typed:
+            by_pattern.setdefault(pattern, []).append(f"c{s.field}")
+    if not by_pattern:
         return None
     placeholders = pl.Series(PLACEHOLDERS).implode()
+    count = 0
+    examples: list[Example] = []
+    for pattern, cols in by_pattern.items():
 
-    def bad(c: str) -> pl.Expr:
-        v = pl.col(c)
-        return (v.str.len_bytes() > 0) & ~v.is_in(placeholders) & ~v.str.contains(typed[c])
+        def bad(c: str, pattern: str = pattern) -> pl.Expr:
+            v = pl.col(c)
+            return (v.str.len_bytes() > 0) & ~v.is_in(placeholders) & ~v.str.contains(pattern)
 
-    count, examples = per_column(table, bad, typed, frame=table.stripped)
-    return Hit(count, count / max(table.cells, 1), examples) if count else None
+        n, found = per_column(table, bad, cols, frame=table.stripped)
+        count += n
+        examples += found
+    examples.sort(key=lambda e: (e.field or 0, e.row or 0))
+    return Hit(count, count / max(table.cells, 1), examples[:MAX_EXAMPLES]) if count else None
