@@ -171,11 +171,11 @@ def per_column(
         hits = hits.with_columns(pos=pl.col("col").replace_strict(order, return_dtype=pl.Int64)).sort(
             "pos", "__row"
         )
-        examples = [
+        first = [
             Example(row=int(r), field=int(c[1:]), column=table.label(int(c[1:])), value=_short(v))
             for r, c, v in hits.select("__row", "col", "v").head(MAX_EXAMPLES).iter_rows()
         ]
-        return hits.height, examples
+        return hits.height, first
     counts = select_row(frame, [predicate(c).sum().alias(c) for c in cols])
     total = 0
     examples: list[Example] = []
