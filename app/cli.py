@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+PROGRESS_BYTES = 20 * 1024 * 1024
 
 app = typer.Typer(
     name="odq",
@@ -58,16 +62,31 @@ def score(
     ] = True,
 ) -> None:
     """Score one data file. Exit 0 when the score is at least --fail-under, 1 below it, 2 on usage errors."""
-    from app.ingest.blobs import store_file
-    from app.services.scoring import score_blob, score_file
     from app.settings import Settings
-    from app.storage.repository import Repository
-    from app.storage.store import Store, StoreLocked
 
     if not path.is_file():
         typer.echo(f"Error: {path} is not a file.", err=True)
         raise typer.Exit(2)
     settings = Settings()
+    with _progress(path):
+        report, note = _score(path, store, settings)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from app.services.text import render_text
+
+        sys.stdout.write(render_text(report))
+    if note:
+        typer.echo(note, err=True)
+    raise typer.Exit(1 if report["score"] < fail_under else 0)
+
+
+def _score(path: Path, store: bool, settings: Any) -> tuple[dict[str, Any], str]:
+    from app.ingest.blobs import store_file
+    from app.services.scoring import score_blob, score_file
+    from app.storage.repository import Repository
+    from app.storage.store import Store, StoreLocked
+
     report: dict[str, Any]
     note = ""
     if store:
@@ -84,15 +103,20 @@ def score(
             report = _score_unstored(path, score_file)
     else:
         report = _score_unstored(path, score_file)
-    if format is Format.json:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    else:
-        from app.services.text import render_text
+    return report, note
 
-        sys.stdout.write(render_text(report))
-    if note:
-        typer.echo(note, err=True)
-    raise typer.Exit(1 if report["score"] < fail_under else 0)
+
+@contextmanager
+def _progress(path: Path) -> Iterator[None]:
+    """A spinner on the terminal while a large file is scored (nothing when piped)."""
+    size = path.stat().st_size
+    if not sys.stderr.isatty() or size < PROGRESS_BYTES:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"Scoring {path.name} ({size / 1024 / 1024:.0f} MB)…"):
+        yield
 
 
 def _score_unstored(path: Path, score_file: Any) -> dict[str, Any]:
