@@ -19,6 +19,7 @@ NOTE_RE = re.compile(
     re.IGNORECASE,
 )
 COMMENT_RE = re.compile(r"^\s*#")
+MAX_NOTE_LINES = 12
 NUMERIC_RE = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")
 
 
@@ -109,7 +110,7 @@ def detect_layout(head: list[list[str] | None], tail: list[list[str] | None], to
             labels = _merge_header(labels, second)
             headers.append(nxt)
             header = nxt
-    footer_indexes, footer_start = _footer(tail, total, header)
+    footer_indexes, footer_start = _footer(tail, total, header, _filled(head[header]) >= 2)
     return Layout(
         header_index=header,
         title_indexes=titles,
@@ -133,7 +134,9 @@ def _merge_header(top: list[str], bottom: list[str]) -> list[str]:
     return out
 
 
-def _footer(tail: list[list[str] | None], total: int, header: int) -> tuple[list[int], int | None]:
+def _footer(
+    tail: list[list[str] | None], total: int, header: int, wide_header: bool
+) -> tuple[list[int], int | None]:
     """Note lines at the end: scanning up from the last record, skipping blank ones."""
     offset = total - len(tail)
     notes: list[int] = []
@@ -147,7 +150,9 @@ def _footer(tail: list[list[str] | None], total: int, header: int) -> tuple[list
         if filled == 0:
             continue
         text = _first_text(row)
-        if filled <= 2 and NOTE_RE.match(text):
+        # A note line, or above one a line of prose continuing it ("2. 进出口数据来源于…").
+        continues = bool(notes) and wide_header and len(notes) < MAX_NOTE_LINES and _title_like(row)
+        if filled <= 2 and (NOTE_RE.match(text) or continues):
             notes.append(idx)
             start = idx
             continue

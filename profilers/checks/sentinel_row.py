@@ -1,3 +1,5 @@
+import re
+
 import polars as pl
 
 from profilers.context import Table
@@ -7,6 +9,11 @@ MAX_ZERO_SHARE = 0.2
 """A column where zeros are common is a count that may well be zero; only zeros that are rare
 in their column (≤ 20 %) and fill whole rows or a whole period are suspicious."""
 MIN_GROUP = 3
+CODE_LABEL = re.compile(
+    r"(?:ID|Id|_id|编号|代码|编码|序号|号码)$|(?i:\b(?:id|code|no|num|number|key|zip|postcode|status)\b)"
+)
+"""Integer columns labelled as identifiers or codes are not measures: a RegistrationID of 0 means
+"none" (the NYC HPD file), not a placeholder for a figure."""
 MAX_KEY_VALUES = 1000
 """Periods and regions: a key column has at most this many distinct values."""
 
@@ -28,7 +35,11 @@ def sentinel_row(table: Table) -> Hit | None:
     frame = table.content
     if frame.height < 5:
         return None
-    measures = [f"c{s.field}" for s in table.stats if s.type in ("integer", "number") and s.distinct > 2]
+    measures = [
+        f"c{s.field}"
+        for s in table.stats
+        if s.distinct > 2 and (s.type == "number" or (s.type == "integer" and not CODE_LABEL.search(s.name)))
+    ]
     if not measures:
         return None
     shares = frame.select([_zero(c).mean().alias(c) for c in measures]).row(0, named=True)
