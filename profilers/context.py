@@ -22,7 +22,7 @@ INT_RE = r"^[+-]?[0-9]+$"
 DECIMAL_RE = r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)(?:[eE][+-]?[0-9]+)?$|^[+-]?[0-9]+[eE][+-]?[0-9]+$"
 DATE_RE = (
     r"^(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{4}年[0-9]{1,2}月(?:[0-9]{1,2}日)?|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})"
-    r"|[0-9]{4}-[0-9]{2}|[0-9]{4}年)$"
+    r"|[0-9]{4}-[0-9]{2}|[0-9]{4}年|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))$"
 )
 DATETIME_RE = r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"
 BOOL_RE = r"^(?i:true|false|yes|no|是|否)$"
@@ -203,7 +203,8 @@ class Table:
         """Per content row: False when the row repeats an earlier row exactly (as written)."""
         if not self.labels or not self.content.height:
             return pl.Series("first", [], dtype=pl.Boolean)
-        return self.content.select(pl.struct(self.cols).is_first_distinct()).to_series()
+        # Surplus cells count: a copy with an extra cell is not the same row.
+        return self.content.select(pl.struct([*self.cols, "__extra"]).is_first_distinct()).to_series()
 
     @property
     def rows(self) -> int:
@@ -380,6 +381,10 @@ def infer_type(counts: dict[str, int], real: int) -> tuple[str, int]:
     if real <= 0:
         return "empty", 0
     numeric = counts["integer"] + counts["decimal"]
+    dates = counts["date"] + counts["datetime"]
+    # Dates first: "2023-10-07" also has the shape of a code.
+    if dates >= real * DOMINANT_SHARE:
+        return ("datetime" if counts["datetime"] > counts["date"] else "date"), dates
     # An integer column that also has "7-07"-style codes is a code column, not broken numbers.
     if numeric + counts["code"] >= real * DOMINANT_SHARE and counts["code"] > 0:
         return "string", 0
@@ -387,9 +392,6 @@ def infer_type(counts: dict[str, int], real: int) -> tuple[str, int]:
         return "integer", counts["integer"]
     if numeric >= real * DOMINANT_SHARE:
         return "number", numeric
-    dates = counts["date"] + counts["datetime"]
-    if dates >= real * DOMINANT_SHARE:
-        return ("datetime" if counts["datetime"] > counts["date"] else "date"), dates
     if counts["boolean"] >= real * DOMINANT_SHARE:
         return "boolean", counts["boolean"]
     return "string", 0

@@ -26,7 +26,7 @@ def near_duplicate_row(table: Table) -> Hit | None:
     if frame.height < 2:
         return None
     text = [f"c{s.field}" for s in table.stats if s.type in ("string", "empty")]
-    other = [c for c in table.cols if c not in text]
+    other = [c for c in table.cols if c not in text] + ["__extra"]
     if not text:
         return None  # without text columns normalising changes nothing but white space
     first = table.first_distinct
