@@ -179,9 +179,12 @@ def _open_record_start(cont: pl.Series) -> int:
 def _parse_records(texts: list[str | None], delimiter: str, quote: str) -> list[list[str] | None]:
     """Parse quoted records with one csv reader (3× faster than one reader each); if the
     reader ever joins two records (a stray quote), parse them one by one instead."""
-    if None not in texts:
+    present = [t for t in texts if t is not None]
+    if len(present) == len(texts):
         try:
-            rows = list(csv.reader(texts, delimiter=delimiter, quotechar=quote, doublequote=True, strict=False))
+            rows = list(
+                csv.reader(present, delimiter=delimiter, quotechar=quote, doublequote=True, strict=False)
+            )
         except csv.Error:
             rows = []
         if len(rows) == len(texts):
@@ -217,15 +220,3 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.timedelta):
         return str(value)
     return str(value)
-
-
-def grid_from_rows(rows: list[list[Any]]) -> Grid:
-    fields = [[cell_text(v) for v in row] if any(v not in (None, "") for v in row) else None for row in rows]
-    return Grid(
-        pl.DataFrame(
-            {
-                "__row": pl.Series(range(1, len(rows) + 1), dtype=pl.Int64),
-                "__fields": pl.Series(fields, dtype=pl.List(pl.String)),
-            }
-        )
-    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from app.ingest.grid import Grid, cell_text, grid_from_rows, read_text_grid
+from app.ingest.grid import Grid, cell_text, read_text_grid
 from app.ingest.layout import TAIL_ROWS, detect_layout
 from app.ingest.sniff import EXCEL, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
 from app.ingest.text import prepare_utf8
@@ -116,28 +116,44 @@ def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
 
 
 def _load_excel(table: Table, path: Path) -> None:
+    """Read the first sheet with data through fastexcel (calamine into Arrow: no Python object
+    per cell), every cell as text. fastexcel starts at the first used row, so the rows are
+    renumbered from the sheet's start to keep spreadsheet row numbers."""
+    import fastexcel
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        sheet_names = wb.sheet_names
-        rows: list[list[Any]] = []
+        reader = fastexcel.read_excel(str(path))
+        calamine = CalamineWorkbook.from_path(str(path))
         chosen = None
-        for sheet_name in sheet_names:
-            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-            if any(any(v not in (None, "") for v in r) for r in rows):
+        frame = pl.DataFrame()
+        for sheet_name in reader.sheet_names:
+            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
+            if sheet.height == 0 or sheet.width == 0:
+                continue
+            frame = sheet.to_polars()
+            if frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series().any():
                 chosen = sheet_name
+                start = calamine.get_sheet_by_name(sheet_name).start
+                first_row = start[0] if start else 0
                 break
-    except Exception as exc:  # calamine raises several error types for broken workbooks
-        raise _Unreadable(f"the workbook cannot be opened: {exc}") from exc
+    except Exception as exc:  # fastexcel/calamine raise several error types for broken workbooks
+        detail = str(exc).strip().splitlines()[0].replace(str(path), "the file") if str(exc).strip() else ""
+        raise _Unreadable(f"the workbook cannot be opened ({type(exc).__name__}: {detail})") from exc
     if chosen is None:
         table.structure.fatal = ("empty-file", "the workbook has no cells with values")
         return
     table.source.sheet = chosen
-    if len(sheet_names) > 1:
-        table.structure.notes.append(f"scored sheet {chosen!r} of {len(sheet_names)}")
+    if len(reader.sheet_names) > 1:
+        table.structure.notes.append(f"scored sheet {chosen!r} of {len(reader.sheet_names)}")
     table.source.encoding = None
-    _table_from_grid(table, grid_from_rows(rows), ",")
+    cols = frame.columns
+    filled = pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in cols])
+    grid = frame.select(
+        pl.int_range(first_row + 1, first_row + 1 + frame.height, dtype=pl.Int64).alias("__row"),
+        pl.when(filled).then(pl.concat_list([pl.col(c).fill_null("") for c in cols])).alias("__fields"),
+    )
+    _table_from_grid(table, Grid(grid), ",")
 
 
 def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
