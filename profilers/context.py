@@ -388,9 +388,10 @@ def infer_type(counts: dict[str, int], real: int) -> tuple[str, int]:
     # An integer column that also has "7-07"-style codes is a code column, not broken numbers.
     if numeric + counts["code"] >= real * DOMINANT_SHARE and counts["code"] > 0:
         return "string", 0
-    if counts["integer"] >= real * DOMINANT_SHARE:
-        return "integer", counts["integer"]
     if numeric >= real * DOMINANT_SHARE:
+        # Integers are numbers too: one decimal among integers makes the column "number".
+        if counts["decimal"] == 0:
+            return "integer", counts["integer"]
         return "number", numeric
     if counts["boolean"] >= real * DOMINANT_SHARE:
         return "boolean", counts["boolean"]

@@ -14,10 +14,12 @@ HEAD_ROWS = 60
 TAIL_ROWS = 60
 
 NOTE_RE = re.compile(
-    r"^\s*[\"'“]?\s*(注|说明|备注|附注|数据来源|资料来源|来源|出处|制表|填报|单位[:：]|"
-    r"source|sources|note|notes|footnote|\*)",
+    r"^\s*[\"'“]?\s*(?:(?:注|说明|备注|附注|数据来源|资料来源|来源|出处|制表|填报|单位)\s*[:：]"
+    r"|注\s*[0-9一二三四五六七八九十①-⑩]|(?:sources?|notes?|footnotes?)\s*[:：.]|\*)",
     re.IGNORECASE,
 )
+"""A note or source line: the keyword then a colon (注：, 数据来源：, Source:) or a numbered note
+(注1). A bare 注 is not enough: 注销登记 (deregistration) is data."""
 COMMENT_RE = re.compile(r"^\s*#")
 MAX_NOTE_LINES = 12
 NUMERIC_RE = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")
@@ -152,7 +154,7 @@ def _footer(
         text = _first_text(row)
         # A note line, or above one a line of prose continuing it ("2. 进出口数据来源于…").
         continues = bool(notes) and wide_header and len(notes) < MAX_NOTE_LINES and _title_like(row)
-        if filled <= 2 and (NOTE_RE.match(text) or continues):
+        if filled <= 2 and _numeric_share(row) == 0 and (NOTE_RE.match(text) or continues):
             notes.append(idx)
             start = idx
             continue

@@ -15,6 +15,10 @@ SAMPLE_BYTES = 256 * 1024
 # of GBK and GB2312, so it replaces both; cp950 is Big5 as Windows writes it in Taiwan.
 ENCODING_CANDIDATES = ("gb18030", "big5", "cp950", "utf_16", "cp1252", "latin_1")
 
+BINARY_NUL_SHARE = 0.1
+"""A sample with more NUL bytes than this share (once trailing padding is cut) is binary; a
+text file with a stray NUL is text with an encoding error."""
+
 TABULAR_TEXT = {"csv", "tsv", "txt"}
 EXCEL = {"xlsx", "xls"}
 STRUCTURED = {"json", "jsonl", "geojson", "parquet"}
@@ -160,7 +164,8 @@ def detect_encoding_sample(head: bytes) -> tuple[str | None, bool]:
             return name, True
     if _looks_utf16(head):
         return ("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"), False
-    if b"\x00" in head and head.count(b"\x00") > len(head) // 100:
+    core = head.rstrip(b"\x00")  # NUL padding after the text is damage, not binary content
+    if core.count(b"\x00") > len(core) * BINARY_NUL_SHARE:
         return None, False
     sample = _trim_partial_utf8(head) if len(head) >= SAMPLE_BYTES else head
     try:
@@ -273,7 +278,10 @@ def _text_format(text: str) -> str:
         if "rdf:rdf" in low or "xmlns:rdf" in low:
             return "rdf"
         return "xml"
-    if stripped.startswith("@prefix") or stripped.startswith("@base"):
+    body = "\n".join(
+        ln for ln in stripped.splitlines()[:50] if ln.strip() and not ln.lstrip().startswith("#")
+    )
+    if re.match(r"\s*(?:@prefix|@base|PREFIX\s|BASE\s)", body):
         return "ttl"
     if stripped[:1] in "[{":
         return _json_kind(stripped)

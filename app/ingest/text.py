@@ -39,6 +39,19 @@ def _record(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("odq-record", _record)
 
 
+def _record_nul_lines(text: str, state: _DecodeState) -> None:
+    """Line numbers of NUL characters in this chunk of decoded text (capped)."""
+    pos = text.find("\x00")
+    line = state.line_base + 1
+    last = 0
+    while pos != -1 and len(state.error_lines) < MAX_ERROR_LINES:
+        line += text.count("\n", last, pos)
+        if not state.error_lines or state.error_lines[-1] != line:
+            state.error_lines.append(line)
+        last = pos
+        pos = text.find("\x00", pos + 1)
+
+
 @dataclass(slots=True)
 class _DecodeState:
     errors: int = 0
@@ -104,6 +117,7 @@ def _transcode(src: Path, encoding: str, bom: bool, line_ending: str, workdir: P
                 first = False
                 if "\x00" in text:
                     nul_bytes += text.count("\x00")
+                    _record_nul_lines(text, state)
                     text = text.replace("\x00", "")
                     needs_rewrite = True
                 if state.errors:
@@ -129,7 +143,7 @@ def _transcode(src: Path, encoding: str, bom: bool, line_ending: str, workdir: P
         path=out_path if out is not None else src,
         encoding="utf-8" if is_utf8 else codec,
         errors=state.errors,
-        error_lines=state.error_lines,
+        error_lines=sorted(set(state.error_lines)),
         nul_bytes=nul_bytes,
         rewritten=out is not None,
         first_error_offset=state.first_error_offset,
