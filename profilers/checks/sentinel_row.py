@@ -19,7 +19,7 @@ MAX_KEY_VALUES = 1000
 
 
 def _zero(c: str) -> pl.Expr:
-    return pl.col(c).str.strip_chars().str.contains(r"^[+-]?0+(?:\.0+)?$")
+    return pl.col(c).str.contains(r"^[+-]?0+(?:\.0+)?$")
 
 
 @check(
@@ -32,7 +32,7 @@ def _zero(c: str) -> pl.Expr:
     fix="Leave values that are not yet known empty (and say so in the metadata) instead of writing 0.",
 )
 def sentinel_row(table: Table) -> Hit | None:
-    frame = table.content
+    frame = table.stripped
     if frame.height < 5:
         return None
     measures = [
@@ -54,20 +54,21 @@ def sentinel_row(table: Table) -> Hit | None:
     keys = [
         f"c{s.field}" for s in table.stats if 1 < s.distinct <= min(MAX_KEY_VALUES, frame.height // MIN_GROUP)
     ]
-    if keys:
-        zeros = frame.select("__row", *keys, *[_zero(m).alias(f"z_{m}") for m in rare])
+    for m in rare:
+        # A key value (a year, a region) whose rows are all zero in this measure: look only at
+        # the (rare) zero rows, then check the candidate values have no other rows.
+        zero_rows = frame.filter(_zero(m))
         for k in keys:
-            # A key value (a year, a region) whose rows are all zero in a measure.
-            groups = zeros.group_by(k).agg(
-                pl.len().alias("n"), *[pl.col(f"z_{m}").all() for m in rare if m != k]
-            )
-            for m in rare:
-                if m == k:
-                    continue
-                hit_keys = groups.filter(pl.col(f"z_{m}") & (pl.col("n") >= MIN_GROUP)).get_column(k)
-                if 0 < hit_keys.len() <= 2:
-                    hit = zeros.filter(pl.col(k).is_in(hit_keys.implode()))
-                    flagged = pl.concat([flagged, hit.get_column("__row")])
+            if k == m:
+                continue
+            candidates = zero_rows.group_by(k).len().filter(pl.col("len") >= MIN_GROUP)
+            if not candidates.height:
+                continue
+            totals = frame.filter(pl.col(k).is_in(candidates.get_column(k).implode())).group_by(k).len()
+            whole = candidates.join(totals, on=k, suffix="_all").filter(pl.col("len") == pl.col("len_all"))
+            if 0 < whole.height <= 2:
+                hit = zero_rows.filter(pl.col(k).is_in(whole.get_column(k).implode()))
+                flagged = pl.concat([flagged, hit.get_column("__row")])
     flagged = flagged.unique().sort()
     if not flagged.len():
         return None
