@@ -52,7 +52,7 @@ def serve(
 
 @app.command()
 def score(
-    path: Annotated[Path, typer.Argument(help="The data file to score.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="The data file to score.", show_default=False, metavar="PATH")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_under: Annotated[
         float, typer.Option(help="Exit 1 when the score is below this (0–100).", min=0, max=100)

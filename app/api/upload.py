@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
 from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -108,6 +108,13 @@ async def receive_upload(request: Request, blob_dir: Path, limit: int) -> Upload
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
+        # python-multipart's finalize() does not check that the body ended: a body cut off
+        # before its closing boundary would otherwise be scored as if complete.
+        if parser.state != MultipartState.END:
+            raise BadRequest(
+                "The multipart body ended before its closing boundary (upload interrupted?); send it again.",
+                code="malformed-multipart",
+            )
     except (BadRequest, PayloadTooLarge):
         if collector.writer is not None:
             collector.writer.abort()
