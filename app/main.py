@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import router as api_router
@@ -36,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             store.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from the package, never from a CDN: ODQ runs
+    # on air-gapped government networks.
+    app = FastAPIOffline(
         title="ODQ — open government data quality",
         version="0.1.0",
         description="Scores published datasets for the faults evaluations find: fragmented, duplicated and "

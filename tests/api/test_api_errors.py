@@ -268,7 +268,8 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
 
 def _walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
     for route in routes:
-        if isinstance(route, APIRoute):
+        # Pages outside the schema (the offline /docs and /redoc) are not API routes.
+        if isinstance(route, APIRoute) and route.include_in_schema:
             for method in route.methods or ():
                 if method != "HEAD":
                     yield method, prefix + route.path
