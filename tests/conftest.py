@@ -80,3 +80,17 @@ def flatten_fixture() -> Callable[..., list[list[Any]]]:
 @pytest.fixture(name="finding", scope="session")
 def finding_fixture() -> Callable[[Report, str], dict[str, Any] | None]:
     return finding
+
+
+@pytest.fixture(scope="module")
+def report_of(score: Callable[..., Report]) -> Callable[[Path], Report]:
+    """Score a file once per test module (reports cached by path)."""
+    cache: dict[Path, Report] = {}
+
+    def get(path: Path) -> Report:
+        assert path.is_file(), f"missing corpus file {path}"
+        if path not in cache:
+            cache[path] = score(path)
+        return cache[path]
+
+    return get

@@ -3,7 +3,6 @@ the single-file facts of corpus/peer-cases/EXPECTED.md §3 and §5 hold."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +20,6 @@ def portal_files() -> list[Path]:
     return sorted(
         p for p in PORTALS.rglob("*") if p.suffix in TABULAR and p.is_file() and p.name != "datapackage.json"
     )
-
-
-@pytest.fixture(scope="module")
-def report_of(score: Callable[..., Report]) -> Callable[[Path], Report]:
-    cache: dict[Path, Report] = {}
-
-    def get(path: Path) -> Report:
-        assert path.is_file(), f"missing corpus file {path}"
-        if path not in cache:
-            cache[path] = score(path)
-        return cache[path]
-
-    return get
 
 
 def codes(report: Report) -> set[str]:

@@ -31,19 +31,6 @@ Report = dict[str, Any]
 Found = tuple[str, int | None, int | None]
 
 
-@pytest.fixture(scope="module")
-def report_of(score: Callable[..., Report]) -> Callable[[Path], Report]:
-    cache: dict[Path, Report] = {}
-
-    def get(path: Path) -> Report:
-        assert path.is_file(), f"missing corpus file {path}"
-        if path not in cache:
-            cache[path] = score(path)
-        return cache[path]
-
-    return get
-
-
 def structural(report: Report, flatten: Callable[..., list[list[Any]]]) -> list[Found]:
     found = [tuple(x) for x in flatten(report, ["code", "row", "field"], STRUCTURAL)]
     return sorted(found, key=lambda f: (f[1] or 0, f[2] or 0, f[0]))  # type: ignore[arg-type,return-value]
