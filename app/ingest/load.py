@@ -7,6 +7,7 @@ structure names the fatal defect, so it is scored (0, with the finding) like any
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from app.ingest.layout import TAIL_ROWS, detect_layout
 from app.ingest.sniff import EXCEL, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
 from app.ingest.text import prepare_utf8
 from profilers.context import SourceInfo, Structure, Table
+
+log = logging.getLogger(__name__)
 
 HEAD_RECORDS = 60
 MAX_COLUMNS = 20_000
@@ -56,6 +59,16 @@ def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | Non
         _load_into(table, path, sniffed, workdir)
     except _Unreadable as exc:
         structure.fatal = ("unreadable-file", str(exc))
+    except Exception as exc:
+        # A reader failed in a way no rule above foresaw (a corrupt zip member, a JSON nested
+        # too deep, a Polars error): the file is still scored, as unreadable, and the error logged.
+        log.warning("reader failed on %s: %s: %s", sha256[:12], type(exc).__name__, exc)
+        log.debug("reader failure", exc_info=True)
+        table.labels, table.data = [], pl.DataFrame()
+        structure.fatal = (
+            "unreadable-file",
+            f"the file could not be read as {sniffed.format} ({type(exc).__name__})",
+        )
     if structure.fatal is None and table.labels and table.rows == 0:
         structure.fatal = ("header-only", "the table has a header but no data rows")
     source.rows = table.rows if structure.fatal is None else 0

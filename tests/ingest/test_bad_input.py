@@ -255,3 +255,18 @@ def test_csv_inside_a_zip(tmp_path: Path, score: Callable[..., Report]) -> None:
     assert [c["name"] for c in report["columns"]] == ["id", "supplier", "amount"]
     assert any("data/spend-2024-07.csv" in note for note in report["notes"])
     assert "format-mismatch" not in codes(report)
+
+
+def test_zip_member_with_a_bad_checksum(tmp_path: Path, score: Callable[..., Report]) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("data.csv", "a,b\n" + "1,2\n" * 1000)
+    data = bytearray(buf.getvalue())
+    data[60] ^= 0xFF  # inside the stored member: its CRC no longer matches
+    report = score(write(tmp_path, "damaged.zip", bytes(data)))
+    assert_fatal(report, "unreadable-file")
+
+
+def test_json_nested_too_deep(tmp_path: Path, score: Callable[..., Report]) -> None:
+    report = score(write(tmp_path, "deep.json", b"[" * 100_000 + b"]" * 100_000))
+    assert_fatal(report, "unreadable-file")
