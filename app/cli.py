@@ -121,12 +121,17 @@ def _progress(path: Path) -> Iterator[None]:
 
 def _score_unstored(path: Path, score_file: Any) -> dict[str, Any]:
     import hashlib
+    from concurrent.futures import ThreadPoolExecutor
 
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    result: dict[str, Any] = score_file(path, path.name, digest.hexdigest())
+    def digest() -> str:
+        # hashlib releases the GIL on large buffers: hashing overlaps with reading the table.
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha256 = pool.submit(digest)
+        result: dict[str, Any] = score_file(path, path.name, "")
+        result["source"]["sha256"] = sha256.result()
     return result
 
 
