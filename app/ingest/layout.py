@@ -55,6 +55,11 @@ def _numeric_share(row: list[str] | None) -> float:
     return sum(1 for v in vals if NUMERIC_RE.match(v)) / len(vals)
 
 
+def _comment(row: list[str] | None) -> bool:
+    """A "# …" comment line: one cell only (a "#" column header has neighbours)."""
+    return _filled(row) == 1 and bool(COMMENT_RE.match(_first_text(row)))
+
+
 def _title_like(row: list[str] | None) -> bool:
     """A caption or note line: one or two cells of prose, not a short key such as 1978年."""
     text = _first_text(row)
@@ -67,7 +72,7 @@ def detect_layout(head: list[list[str] | None], tail: list[list[str] | None], to
     nonblank = [r for r in head if _filled(r) > 0]
     if not nonblank:
         return Layout(header_index=None)
-    widths = [_filled(r) for r in nonblank if not COMMENT_RE.match(_first_text(r))]
+    widths = [_filled(r) for r in nonblank if not _comment(r)]
     multi = [w for w in widths if w >= 2]
     if multi:
         counts = Counter(multi)
@@ -75,9 +80,7 @@ def detect_layout(head: list[list[str] | None], tail: list[list[str] | None], to
     else:
         typical = 1
     need = max(2, (typical + 1) // 2) if typical >= 2 else 1
-    wide = [
-        i for i, row in enumerate(head) if _filled(row) >= need and not COMMENT_RE.match(_first_text(row))
-    ]
+    wide = [i for i, row in enumerate(head) if _filled(row) >= need and not _comment(row)]
     header = None
     for i in wide:
         # The header is a wide row followed by wide rows: a wide title line (a pandas

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 HEAD_RECORDS = 60
 MAX_COLUMNS = 20_000
+MAX_CELLS = 50_000_000
+"""Largest sheet or Parquet table read (rows × columns): a 5 KB workbook with one cell at XFD1048576
+would otherwise ask for a 17-billion-cell grid."""
 MAX_ZIP_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 """A member that inflates more than 200× its compressed size is treated as a zip bomb."""
@@ -140,6 +143,7 @@ def _load_excel(table: Table, path: Path) -> None:
         calamine = CalamineWorkbook.from_path(str(path))
         chosen = None
         frame = pl.DataFrame()
+        _check_xlsx_dimensions(path)
         for sheet_name in reader.sheet_names:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
             if sheet.height == 0 or sheet.width == 0:
@@ -167,6 +171,37 @@ def _load_excel(table: Table, path: Path) -> None:
         pl.when(filled).then(pl.concat_list([pl.col(c).fill_null("") for c in cols])).alias("__fields"),
     )
     _table_from_grid(table, Grid(grid), ",")
+
+
+def _check_xlsx_dimensions(path: Path) -> None:
+    """Refuse a workbook whose declared used range is huge before any reader builds its grid
+    (calamine allocates the whole range: one cell at XFD1048576 asks for 17 billion cells)."""
+    import re
+
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with zf.open(name) as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+            m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
+            if not m or not m.group(3):
+                continue
+            rows = int(m.group(4)) - int(m.group(2)) + 1
+            cols = _col_number(m.group(3)) - _col_number(m.group(1)) + 1
+            if rows * cols > MAX_CELLS:
+                raise _Unreadable(
+                    f"a sheet spans {rows:,} rows × {cols:,} columns, over the limit of {MAX_CELLS:,} cells"
+                )
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
@@ -329,9 +364,18 @@ def _json_cell(value: Any, present: bool) -> str | None:
 
 def _load_parquet(table: Table, path: Path) -> None:
     try:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        if meta.num_rows * max(meta.num_columns, 1) > MAX_CELLS:
+            raise _Unreadable(
+                f"the Parquet file holds {meta.num_rows:,} rows × {meta.num_columns} columns, over the limit"
+            )
         frame = pl.read_parquet(path)
+    except _Unreadable:
+        raise
     except Exception as exc:  # pyarrow/polars raise many types for corrupt files
-        raise _Unreadable(f"the Parquet file cannot be read: {exc}") from exc
+        raise _Unreadable(f"the Parquet file cannot be read ({type(exc).__name__})") from exc
     table.source.encoding = None
     table.labels = frame.columns[:MAX_COLUMNS]
     casts = []

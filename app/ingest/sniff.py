@@ -272,7 +272,9 @@ _HTML = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<!--.*?-->\s*<html)",
 def _text_format(text: str) -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
     low = stripped[:2048].lower()
-    if stripped.startswith("<"):
+    first_line = stripped.split("\n", 1)[0].strip()
+    # "<Range>,Count" is a CSV header, not markup: a tag followed by a delimiter.
+    if stripped.startswith("<") and not re.match(r"<[^>]*>\s*[,;\t|]", first_line):
         if _HTML.match(stripped[:4096]) or "<html" in low[:512]:
             return "html"
         if "rdf:rdf" in low or "xmlns:rdf" in low:
@@ -281,9 +283,9 @@ def _text_format(text: str) -> str:
     body = "\n".join(
         ln for ln in stripped.splitlines()[:50] if ln.strip() and not ln.lstrip().startswith("#")
     )
-    if re.match(r"\s*(?:@prefix|@base|PREFIX\s|BASE\s)", body):
+    if re.match(r"\s*(?:@prefix\s|@base\s|PREFIX\s+[\w-]*:\s*<|BASE\s+<)", body):
         return "ttl"
-    if stripped[:1] in "[{":
+    if re.match(r"\s*(?:\[\s*(?:[\[{\"\]0-9-]|true|false|null)|\{\s*[\"}])", stripped):
         return _json_kind(stripped)
     return "csv"
 

@@ -52,7 +52,7 @@ def score_blob(
 ) -> Scored:
     """Score stored bytes; the same bytes under the same scoring version give the stored report."""
     if repo is not None:
-        found = repo.find_report(blob.sha256, SCORING_VERSION)
+        found = repo.find_report(blob.sha256, SCORING_VERSION, _options_key(name))
         if found is not None:
             return Scored(found, stored=True, cached=True)
 
@@ -68,7 +68,7 @@ def score_blob(
         return Scored(report, stored=False, cached=False)
     src = report["source"]
     repo.upsert_resource(blob.sha256, blob.size, src.get("format"), src.get("encoding"), name, str(blob.path))
-    saved = repo.save_report(report)
+    saved = repo.save_report(report, _options_key(name))
     return Scored(saved, stored=True, cached=saved["id"] != report["id"])
 
 
@@ -84,3 +84,11 @@ def safe_name(filename: str | None) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     name = "".join(ch for ch in name if ch.isprintable())[:255]
     return name or "upload"
+
+
+def _options_key(name: str) -> str:
+    """The name's extension is part of the key: the same bytes named .xls and .csv differ in
+    their format-mismatch finding, so each gets its own stored report."""
+    from app.ingest.sniff import declared_format
+
+    return f"declared={declared_format(name) or ''}"

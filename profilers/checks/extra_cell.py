@@ -22,7 +22,7 @@ def extra_cell(table: Table) -> Hit | None:
     examples: list[Example] = []
     for row, width, extra in rows.select("__row", "__width", "__extra").head(MAX_EXAMPLES).iter_rows():
         values = (extra or "").split(table.source.delimiter or ",")
-        for k in range(width - n):
+        for k in range(min(width - n, MAX_EXAMPLES)):
             examples.append(
                 Example(row=int(row), field=n + k + 1, value=short(values[k] if k < len(values) else None))
             )

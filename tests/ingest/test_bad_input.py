@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 Report = dict[str, Any]
 MB = 1024 * 1024
@@ -270,3 +271,33 @@ def test_zip_member_with_a_bad_checksum(tmp_path: Path, score: Callable[..., Rep
 def test_json_nested_too_deep(tmp_path: Path, score: Callable[..., Report]) -> None:
     report = score(write(tmp_path, "deep.json", b"[" * 100_000 + b"]" * 100_000))
     assert_fatal(report, "unreadable-file")
+
+
+def test_xlsx_with_one_far_away_cell_is_refused_not_allocated(
+    tmp_path: Path, score: Callable[..., Report]
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["A2"], ws["B2"] = "a", "b", 1, 2
+    ws["XFD1048576"] = "x"  # the used range becomes 17 billion cells
+    path = tmp_path / "farcell.xlsx"
+    wb.save(path)
+    assert_fatal(score(path), "unreadable-file")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[ID],[Name]\n1,a\n2,b\n", "<Range>,Count\n<10,4\n10-20,5\n", "PREFIX CODE,NAME\nA,b\nC,d\n"],
+    ids=["brackets", "angle-brackets", "prefix-word"],
+)
+def test_csv_that_starts_like_markup_is_csv(tmp_path: Path, score: Callable[..., Report], text: str) -> None:
+    report = score(write(tmp_path, "data.csv", text.encode()))
+    assert report["source"]["format"] == "csv"
+    assert report["fatal"] is None
+    assert report["source"]["rows"] == 2
+
+
+def test_hash_column_header_is_a_header(tmp_path: Path, score: Callable[..., Report]) -> None:
+    report = score(write(tmp_path, "data.csv", b"#,Name,Value\n1,a,2\n2,b,3\n"))
+    assert report["source"]["header_row"] == 1
+    assert "title-rows" not in codes(report)
