@@ -109,14 +109,10 @@ def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
     if sniffed.encoding == "utf-8" and not sniffed.bom and sniffed.line_ending != "\r":
         # Clean UTF-8 needs no copy: Polars validates it while reading the lines.
         try:
-            grid = read_text_grid(path, sniffed.delimiter, strict_utf8=True)
+            _grid_into(table, read_text_grid(path, sniffed.delimiter, strict_utf8=True), sniffed.delimiter)
+            return
         except UnicodeError:
             pass
-        else:
-            table.source.delimiter = sniffed.delimiter
-            table.structure.unclosed_quote_row = grid.unclosed_quote_row
-            _table_from_grid(table, grid, sniffed.delimiter)
-            return
     prepared = prepare_utf8(path, sniffed.encoding, sniffed.bom, sniffed.line_ending, workdir)
     s = table.structure
     table.source.encoding = prepared.encoding if not sniffed.bom else f"{prepared.encoding} (BOM)"
@@ -125,10 +121,13 @@ def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
     s.nul_bytes = prepared.nul_bytes
     if prepared.redetected_from:
         s.notes.append(f"started as {prepared.redetected_from}, decoded as {prepared.encoding}")
-    table.source.delimiter = sniffed.delimiter
-    grid = read_text_grid(prepared.path, sniffed.delimiter)
-    s.unclosed_quote_row = grid.unclosed_quote_row
-    _table_from_grid(table, grid, sniffed.delimiter)
+    _grid_into(table, read_text_grid(prepared.path, sniffed.delimiter), sniffed.delimiter)
+
+
+def _grid_into(table: Table, grid: Grid, delimiter: str) -> None:
+    table.source.delimiter = delimiter
+    table.structure.unclosed_quote_row = grid.unclosed_quote_row
+    _table_from_grid(table, grid, delimiter)
 
 
 def _load_excel(table: Table, path: Path) -> None:
