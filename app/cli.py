@@ -161,5 +161,19 @@ def migrate(
     typer.echo(f"applied {len(done)} migration(s)" + "".join(f"\n  {m.filename}" for m in done))
 
 
+# Further commands live one module per area under app/commands; each has register(app).
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"app.commands.{name}").register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from app.storage.repository import Repository
 from app.storage.store import Store
 
 log = logging.getLogger("odq")
+
+_ROUTER_MODULES: tuple[str, ...] = ()
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
 
@@ -82,4 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"ok": True, "status": "up", "version": app.version, "reports": repo.count_reports()}
 
     app.include_router(api_router)
+    # Further routers, one module per area (portals, catalogs, jobs, web pages); each exposes `router`.
+    for module in _ROUTER_MODULES:
+        app.include_router(importlib.import_module(module).router)
     return app
