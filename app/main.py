@@ -15,13 +15,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import router as api_router
 from app.errors import AppError, error_body
+from app.observability import install as install_observability
 from app.settings import Settings
 from app.storage.repository import Repository
 from app.storage.store import Store
 
 log = logging.getLogger("odq")
 
-_ROUTER_MODULES: tuple[str, ...] = ()
+_ROUTER_MODULES: tuple[str, ...] = (
+    "app.api.keys",
+    "app.web.pages",
+    "app.api.catalogs",
+    "app.api.portals",
+    "app.api.expectations",
+)
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
 
@@ -35,9 +42,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store.open(settings.db_path)
         app.state.store = store
         app.state.repo = Repository(store)
+        # Catalog runs run in background threads of this process (the only writer); runs a crash or
+        # a shutdown left unfinished resume now, and are asked to stop between datasets on exit.
+        from app.services.catalogs import BackgroundRuns
+
+        app.state.catalog_runs = BackgroundRuns(app.state.repo, settings)
+        app.state.catalog_runs.resume()
         try:
             yield
         finally:
+            app.state.catalog_runs.stop()
             store.close()
 
     # FastAPIOffline serves Swagger UI and ReDoc from the package, never from a CDN: ODQ runs
@@ -53,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        # Errors may carry headers (WWW-Authenticate on a 401, Retry-After on a 429).
+        return JSONResponse(exc.body(), status_code=exc.status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -64,6 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a JSON body that is not UTF-8; one that is not JSON gets its 422.
+            # Both are the same client error: answer them alike (422 invalid-request, documented).
+            message = "body: the request body is not UTF-8 JSON"
+            return JSONResponse(error_body(422, "invalid-request", message), status_code=422)
         code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
         return JSONResponse(
             error_body(exc.status_code, code, str(exc.detail)),
@@ -84,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         repo: Repository = request.app.state.repo
         return {"ok": True, "status": "up", "version": app.version, "reports": repo.count_reports()}
 
+    # Request ids, JSON access log lines and GET /metrics (outside the OpenAPI schema).
+    install_observability(app)
     app.include_router(api_router)
     # Further routers, one module per area (portals, catalogs, jobs, web pages); each exposes `router`.
     for module in _ROUTER_MODULES:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ODQ_", extra="ignore")
+    # Errors name the setting and the rule, never the value (it may be a token).
+    model_config = SettingsConfigDict(env_prefix="ODQ_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(
         Path("./var"),
@@ -27,6 +28,93 @@ class Settings(BaseSettings):
         True,
         description="Keep the rows ODQ loaded from each file in the database (table data.r_<sha256>), "
         "for previews and cross-dataset checks.",
+    )
+    log_level: str = Field(
+        "info",
+        pattern="^(?i)(debug|info|warning|error|critical)$",
+        description="Lowest level of the log lines `odq serve` writes (debug, info, warning, error).",
+    )
+    log_json: bool = Field(
+        True,
+        description="Write logs as one JSON object per line (ts, level, logger, msg, request_id, …); "
+        "false: plain text.",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Token of the administrator (send as `Authorization: Bearer …` or `X-API-Key`): may write to "
+        "every portal and manage API keys; at least 16 characters. Unset: no administrator over HTTP (use "
+        "`odq keys` on the server).",
+    )
+    anonymous_scoring: bool = Field(
+        True,
+        description="Let callers without an API key score files (the form and POST /api/v1/score); they never "
+        "write to a portal. Off: scoring needs a key (401 without one).",
+    )
+    anonymous_rate_per_minute: int = Field(
+        30,
+        ge=0,
+        description="Scoring requests per minute one anonymous client (IP address) may make; 429 with "
+        "Retry-After above it. 0: no limit.",
+    )
+    isolate_parsing: bool = Field(
+        True,
+        description="Read and profile each uploaded file in a worker process with the limits below, so a "
+        "pathological file costs one worker and a `resource-limit` finding, never the server.",
+    )
+    worker_memory_mb: int = Field(
+        4096,
+        ge=64,
+        description="Resident memory (MiB) a parsing worker may use for one file (address space: 3×).",
+    )
+    worker_cpu_seconds: int = Field(
+        300, ge=1, description="CPU time (seconds) a parsing worker may spend on one file."
+    )
+    worker_timeout_s: float = Field(
+        600.0, gt=0, description="Wall-clock time (seconds) after which the worker parsing a file is stopped."
+    )
+    fetch_allow: str = Field(
+        "",
+        description="Comma-separated hosts or CIDRs (e.g. `127.0.0.1,10.1.0.0/16,data.intranet`) the SSRF guard "
+        "lets through although they are not public addresses. Empty: only public addresses are fetched.",
+    )
+    fetch_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for a remote server to connect or to send the next bytes."
+    )
+    fetch_deadline: float = Field(
+        300.0, gt=0, description="Most seconds one download may take in all, redirects and retries included."
+    )
+    fetch_max_mb: float = Field(
+        512.0, gt=0, description="Largest remote file downloaded for scoring, in MiB (too-large above it)."
+    )
+    fetch_retries: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Retries of a request after a connection error, 429 (honouring Retry-After), 502, 503 or 504.",
+    )
+    fetch_per_host: int = Field(4, ge=1, le=64, description="Most requests in flight to one host at a time.")
+    fetch_per_host_rps: float = Field(
+        10.0, ge=0, description="Most requests per second started to one host (0: no limit)."
+    )
+    fetch_user_agent: str = Field(
+        "ODQ/0.1 (open government data quality scoring; catalog harvester)",
+        description="User-Agent sent with every request, so portal operators can see who is fetching.",
+    )
+    fetch_robots: bool = Field(
+        True,
+        description="Obey robots.txt of the portals harvested and of the hosts files are downloaded from.",
+    )
+    web_background_mb: float = Field(
+        8.0,
+        ge=0,
+        description="Files larger than this (MiB) uploaded through the web form are scored in the background; "
+        "the browser follows a progress page that moves on to the report.",
+    )
+    weights_file: Path | None = Field(
+        None,
+        description="A scoring weights JSON (the format of scoring/weights/v1.json) that /methodology shows instead "
+        "of the packaged weights, with a notice naming it, while calibrating. Scores still use the packaged weights.",
     )
 
     @property

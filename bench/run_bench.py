@@ -35,6 +35,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -499,6 +500,18 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+BLOCK = re.compile(r"<!-- BEGIN (?P<name>[\w-]+) -->.*?<!-- END (?P=name) -->", re.S)
+
+
+def kept_blocks(path: Path) -> str:
+    """The sections other benchmarks (portal, catalog, load) wrote into RESULTS.md between
+    ``<!-- BEGIN name -->`` and ``<!-- END name -->``: this run regenerates only its own part."""
+    if not path.exists():
+        return ""
+    blocks = [m.group(0) for m in BLOCK.finditer(path.read_text(encoding="utf-8"))]
+    return "".join("\n" + b + "\n" for b in blocks)
+
+
 def write_results(data: dict[str, Any], path: Path) -> None:
     m, f, odq, fl, st = data["machine"], data["file"], data["odq"], data["frictionless"], data["startup"]
     peers = data["peers"]
@@ -696,7 +709,7 @@ def write_results(data: dict[str, Any], path: Path) -> None:
     )
     add("- Every child's stdout and stderr are kept in `bench/out/` next to the CSV.")
     add("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines) + kept_blocks(path), encoding="utf-8")
 
 
 def append_history(data: dict[str, Any]) -> None:

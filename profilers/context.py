@@ -221,6 +221,22 @@ class Table:
     def stat(self, i: int) -> ColumnStats:
         return self.stats[i - 1]
 
+    @cached_property
+    def semantic(self) -> dict[str, Any]:
+        """What each column is (``profilers.semantic``), decided once on a sample: column
+        (``c1``…) → ``Semantic`` for the columns that have a kind."""
+        from profilers.semantic.detect import detect
+
+        return dict(detect(self))
+
+    @cached_property
+    def suspect_cells(self) -> pl.DataFrame:
+        """Cells as written that may hold mojibake, control characters, HTML or full-width
+        forms (``profilers.semantic.text.SUSPECT``), stacked: ``__row``, ``col``, ``v``."""
+        from profilers.semantic.text import suspect_cells
+
+        return suspect_cells(self)
+
 
 EXACT_DISTINCT_ROWS = 200_000
 """Above this many rows distinct counts are HyperLogLog estimates (exact ones cost 0.2 s per

@@ -3,16 +3,20 @@ and the size limit is enforced while the bytes arrive."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from app.ingest.blobs import Blob, BlobWriter
 
 MAX_FIELD_BYTES = 64 * 1024
+FIELD_LIMITS = {"expectations": 1024 * 1024, "schema": 1024 * 1024}
+"""Larger limits of the fields that carry a Great Expectations suite or a Table Schema."""
 MULTIPART_OVERHEAD = 64 * 1024
 
 
@@ -50,7 +54,9 @@ class _Collector:
         self._hvalue += data[start:end]
 
     def on_header_end(self) -> None:
-        self._headers[self._hname.decode("latin-1").lower()] = self._hvalue.decode("utf-8", "replace")
+        # latin-1 keeps the raw bytes: parse_options_header re-encodes the value as latin-1, and the
+        # file name is decoded as UTF-8 below (browsers send UTF-8 names unescaped).
+        self._headers[self._hname.decode("latin-1").lower()] = self._hvalue.decode("latin-1")
         self._hname = b""
         self._hvalue = b""
 
@@ -72,7 +78,7 @@ class _Collector:
             self.writer.write(data[start:end])
         else:
             self._value += data[start:end]
-            if len(self._value) > MAX_FIELD_BYTES:
+            if len(self._value) > FIELD_LIMITS.get(self._name or "", MAX_FIELD_BYTES):
                 raise BadRequest(f"Form field {self._name!r} is too long.", code="field-too-long")
 
     def on_part_end(self) -> None:
@@ -80,7 +86,14 @@ class _Collector:
             self.upload.fields[self._name] = self._value.decode("utf-8", "replace")
 
 
-async def receive_upload(request: Request, blob_dir: Path, limit: int) -> Upload:
+async def receive_upload(
+    request: Request,
+    blob_dir: Path,
+    limit: int,
+    check_fields: Callable[[dict[str, str], str | None], None] | None = None,
+) -> Upload:
+    """The upload, its file stored as a blob. ``check_fields(fields, filename)`` (run in a thread)
+    may refuse the form fields by raising: the file is then discarded, never stored."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise UnsupportedMediaType(
@@ -126,6 +139,13 @@ async def receive_upload(request: Request, blob_dir: Path, limit: int) -> Upload
             f"The multipart body could not be parsed: {exc}", code="malformed-multipart"
         ) from exc
     upload = collector.upload
+    if check_fields is not None:
+        try:
+            await run_in_threadpool(check_fields, upload.fields, upload.filename)
+        except BaseException:
+            if collector.writer is not None:
+                collector.writer.abort()
+            raise
     if collector.writer is not None:
         upload.blob = collector.writer.commit()
     return upload

@@ -6,6 +6,7 @@ structure names the fatal defect, so it is scored (0, with the finding) like any
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import zipfile
@@ -30,6 +31,12 @@ would otherwise ask for a 17-billion-cell grid."""
 MAX_ZIP_MEMBER_BYTES = 512 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 """A member that inflates more than 200× its compressed size is treated as a zip bomb."""
+RATIO_FLOOR_BYTES = 64 * 1024 * 1024
+"""Inside an XLSX or a gzip stream the ratio counts only past this many inflated bytes: a 30 KB
+workbook of one repeated row is very compressible but no bomb; a bomb must also be big."""
+MAX_XLSX_INFLATED_BYTES = 1024 * 1024 * 1024
+"""Largest sum of a workbook's inflated parts (sheets, shared strings, styles): past 1 GiB of XML
+the sheet would exceed MAX_CELLS or the memory of a worker anyway."""
 
 _UNREADABLE = {
     "html": "an HTML page, not a data file (often an error or login page served instead of the download)",
@@ -38,7 +45,6 @@ _UNREADABLE = {
     "ttl": "Turtle RDF, not a table",
     "pdf": "a PDF document, not machine-readable data",
     "binary": "binary content that is neither text nor a known spreadsheet format",
-    "gzip": "a gzip stream; publish the file uncompressed or as a zip of one table",
 }
 
 
@@ -94,6 +100,9 @@ def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
     if fmt == "zip":
         _load_zip(table, path, sniffed, workdir)
         return
+    if fmt == "gzip":
+        _load_gzip(table, path, workdir)
+        return
     if fmt in TABULAR_TEXT:
         _load_text(table, path, sniffed, workdir)
     elif fmt in EXCEL:
@@ -137,6 +146,7 @@ def _load_excel(table: Table, path: Path) -> None:
     import fastexcel
     from python_calamine import CalamineWorkbook
 
+    _check_zip_bomb(path)  # before any reader inflates a part (shared strings are read at open)
     try:
         reader = fastexcel.read_excel(str(path))
         calamine = CalamineWorkbook.from_path(str(path))
@@ -196,6 +206,70 @@ def _check_xlsx_dimensions(path: Path) -> None:
                 )
 
 
+def _inflation_limit(compressed: int) -> int:
+    """Most bytes a compressed stream of ``compressed`` bytes may inflate to."""
+    return min(MAX_ZIP_MEMBER_BYTES, max(RATIO_FLOOR_BYTES, compressed * MAX_ZIP_RATIO))
+
+
+def _check_zip_bomb(path: Path) -> None:
+    """Refuse a workbook whose parts declare a bomb's sizes, from the zip directory alone (nothing
+    is inflated): one part over MAX_ZIP_MEMBER_BYTES or over MAX_ZIP_RATIO× its compressed size
+    (past RATIO_FLOOR_BYTES), or all parts together over MAX_XLSX_INFLATED_BYTES. Python's zip
+    reader never inflates past a declared size, and the worker's memory limit stops a reader
+    that trusts a lying header."""
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > _inflation_limit(info.compress_size):
+            raise _Unreadable(
+                f"decompression bomb: the part {info.filename!r} inflates from {info.compress_size:,} to "
+                f"{info.file_size:,} bytes, over the limit"
+            )
+    if total > MAX_XLSX_INFLATED_BYTES:
+        raise _Unreadable(
+            f"decompression bomb: the workbook inflates to {total:,} bytes, over the limit of "
+            f"{MAX_XLSX_INFLATED_BYTES:,}"
+        )
+
+
+def _load_gzip(table: Table, path: Path, workdir: Path) -> None:
+    """Inflate a gzip stream to the work folder with a cap (ratio and absolute size), checked on
+    the size the trailer declares before inflating and on the bytes as they come, then read the
+    table inside. An archive inside the stream is refused (no nesting)."""
+    compressed = path.stat().st_size
+    limit = _inflation_limit(compressed)
+    with path.open("rb") as fh:
+        fh.seek(max(0, compressed - 4))
+        declared = int.from_bytes(fh.read(4), "little")  # ISIZE: size mod 2**32 of the last member
+    if declared > limit:
+        raise _Unreadable(
+            f"decompression bomb: the gzip stream declares {declared:,} bytes from {compressed:,}, over the "
+            f"limit of {limit:,}"
+        )
+    target = workdir / "gunzipped"
+    written = 0
+    with gzip.open(path, "rb") as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise _Unreadable(
+                    f"decompression bomb: the gzip stream inflates past {limit:,} bytes from {compressed:,}"
+                )
+            dst.write(chunk)
+    name = table.source.name
+    inner_name = name[:-3] if name.lower().endswith(".gz") else name
+    inner = sniff(target, inner_name)
+    table.source.format = f"gzip/{inner.format}"
+    table.source.encoding = inner.encoding
+    if inner.format in _UNREADABLE or inner.format in ("zip", "gzip"):
+        raise _Unreadable(f"the gzip stream holds {_UNREADABLE.get(inner.format, 'another archive')}")
+    _load_into(table, target, inner, workdir)
+
+
 def _col_number(letters: str) -> int:
     n = 0
     for ch in letters:
@@ -225,7 +299,7 @@ def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None
         count = sum(1 for i in zf.infolist() if not i.is_dir())
     table.structure.notes.append(f"scored {member!r}, one of {count} file(s) in the zip archive")
     table.source.format = f"zip/{inner.format}"
-    if inner.format in _UNREADABLE or inner.format in ("zip", "empty"):
+    if inner.format in _UNREADABLE or inner.format in ("zip", "gzip", "empty"):
         raise _Unreadable(f"the zip member {member!r} is {_UNREADABLE.get(inner.format, inner.format)}")
     _load_into(table, target, inner, workdir)
 

@@ -22,7 +22,7 @@ text file with a stray NUL is text with an encoding error."""
 TABULAR_TEXT = {"csv", "tsv", "txt"}
 EXCEL = {"xlsx", "xls"}
 STRUCTURED = {"json", "jsonl", "geojson", "parquet"}
-SCORABLE = TABULAR_TEXT | EXCEL | STRUCTURED | {"zip"}
+SCORABLE = TABULAR_TEXT | EXCEL | STRUCTURED | {"zip", "gzip"}
 
 EXTENSION_FORMATS = {
     ".csv": "csv",
@@ -38,6 +38,7 @@ EXTENSION_FORMATS = {
     ".geojson": "geojson",
     ".parquet": "parquet",
     ".zip": "zip",
+    ".gz": "gzip",
     ".xml": "xml",
     ".rdf": "rdf",
     ".ttl": "ttl",

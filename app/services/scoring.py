@@ -12,10 +12,15 @@ from typing import Any
 from app.errors import NotFound
 from app.ingest.blobs import Blob
 from app.ingest.load import load_table
+from app.ingest.sandbox import Limits, score_in_worker
+from app.observability import note_scored
+from app.services import expectations as declared
 from app.services.report import build_report
 from app.storage.repository import Repository, new_report_id
 from profilers.context import Table
+from profilers.expectations import Suite
 from profilers.profile import profile
+from profilers.schema import TableSchema
 from scoring import SCORING_VERSION, score_table
 
 log = logging.getLogger(__name__)
@@ -34,41 +39,87 @@ def score_file(
     sha256: str,
     url: str | None = None,
     keep: Callable[[Table], None] | None = None,
+    suite: Suite | None = None,
+    schema: TableSchema | None = None,
 ) -> dict[str, Any]:
     """Score one file (measurement + judgement); ``keep`` receives the loaded table, e.g. to
-    store its rows, before the working files are removed."""
+    store its rows, before the working files are removed. A Great Expectations ``suite`` and a
+    Table ``schema`` (parsed, see ``app.services.expectations``) run after the checks."""
     with tempfile.TemporaryDirectory(prefix="odq-") as work:
         table = load_table(path, name, sha256, Path(work), url=url)
         results, metrics = profile(table)
+        if suite is not None or schema is not None:
+            results = declared.apply_declared(table, results, suite, schema)
         card = score_table(results, metrics)
         report = build_report(new_report_id(), table, results, card)
+        if suite is not None or schema is not None:
+            report["declared"] = declared.describe(suite, schema)
         if keep is not None and not table.fatal:
             keep(table)
         return report
 
 
 def score_blob(
-    blob: Blob, name: str, repo: Repository | None, url: str | None = None, store_rows: bool = True
+    blob: Blob,
+    name: str,
+    repo: Repository | None,
+    url: str | None = None,
+    store_rows: bool = True,
+    *,
+    limits: Limits | None = None,
+    suite: Suite | None = None,
+    schema: TableSchema | None = None,
 ) -> Scored:
-    """Score stored bytes; the same bytes under the same scoring version give the stored report."""
+    """Score stored bytes; the same bytes under the same scoring version give the stored report.
+    With ``limits`` the file is read in a worker process under them (``app.ingest.sandbox``).
+    A ``suite`` or ``schema`` is part of the stored report's key (see ``score_file``)."""
+    options = _options_key(name) + declared.options_key(suite, schema)
+    given: dict[str, Any] = (
+        {"suite": suite, "schema": schema} if suite is not None or schema is not None else {}
+    )
     if repo is not None:
-        found = repo.find_report(blob.sha256, SCORING_VERSION, _options_key(name))
+        found = repo.find_report(blob.sha256, SCORING_VERSION, options)
         if found is not None:
+            note_scored(0, 0, cached=True)
             return Scored(found, stored=True, cached=True)
 
     def keep(table: Table) -> None:
         assert repo is not None
-        rows = table.data.select("__row", *table.cols).to_arrow()
-        repo.save_rows(blob.sha256, table.labels, [s.type for s in table.stats], rows)
+        if store_rows:
+            rows = table.data.select("__row", *table.cols).to_arrow()
+            repo.save_rows(blob.sha256, table.labels, [s.type for s in table.stats], rows)
+        # Signatures (MinHash …) for the portal pass, kept by sha256: the same bytes reuse them.
+        from app.services.portals import keep_signatures
 
-    report = score_file(
-        blob.path, name, blob.sha256, url=url, keep=keep if repo is not None and store_rows else None
-    )
+        keep_signatures(repo, blob.sha256, table)
+
+    if limits is not None:
+
+        def save_rows(labels: list[str], types: list[str], rows: Any) -> None:
+            assert repo is not None
+            repo.save_rows(blob.sha256, labels, types, rows)
+
+        def save_signatures(sigs: Any) -> None:
+            from app.services.portals import store_signatures
+
+            assert repo is not None
+            store_signatures(repo, blob.sha256, sigs)
+
+        rows_to = save_rows if repo is not None and store_rows else None
+        sigs_to = save_signatures if repo is not None else None
+        report = score_in_worker(
+            blob.path, name, blob.sha256, limits, url=url, save_rows=rows_to, save_signatures=sigs_to, **given
+        )
+    else:
+        report = score_file(
+            blob.path, name, blob.sha256, url=url, keep=keep if repo is not None else None, **given
+        )
     if repo is None:
         return Scored(report, stored=False, cached=False)
     src = report["source"]
     repo.upsert_resource(blob.sha256, blob.size, src.get("format"), src.get("encoding"), name, str(blob.path))
-    saved = repo.save_report(report, _options_key(name))
+    saved = repo.save_report(report, options)
+    note_scored(int(src.get("rows") or 0), blob.size, cached=saved["id"] != report["id"])
     return Scored(saved, stored=True, cached=saved["id"] != report["id"])
 
 

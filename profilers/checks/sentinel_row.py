@@ -2,8 +2,9 @@ import re
 
 import polars as pl
 
-from profilers.context import Table
-from profilers.registry import Hit, check, row_examples
+from profilers.context import WIDE, Table
+from profilers.registry import Hit, check
+from profilers.types import MAX_EXAMPLES, Example
 
 MAX_ZERO_SHARE = 0.2
 """A column where zeros are common is a count that may well be zero; only zeros that are rare
@@ -16,10 +17,13 @@ CODE_LABEL = re.compile(
 "none" (the NYC HPD file), not a placeholder for a figure."""
 MAX_KEY_VALUES = 1000
 """Periods and regions: a key column has at most this many distinct values."""
+MAX_KEYS = 8
+"""Key columns tried per measure (a wide table has thousands of candidates, each a group-by)."""
 
 
-def _zero(c: str) -> pl.Expr:
-    return pl.col(c).str.contains(r"^[+-]?0+(?:\.0+)?$")
+SENTINELS = (("0", r"^[+-]?0+(?:\.0+)?$"), ("9999", r"^-?9{4,}(?:\.0+)?$"))
+"""Placeholder numbers: zero, and runs of nines (9999, 99999, -9999) that old systems wrote for
+"unknown". Three nines (999) are too often a real value to count."""
 
 
 @check(
@@ -27,8 +31,8 @@ def _zero(c: str) -> pl.Expr:
     dimension="validity",
     level="row",
     title="Rows or periods filled with zeros",
-    description="Every measure in a row is 0, or every row of one period (a year, a region) is 0 where the "
-    "column otherwise holds real values: a placeholder written as a number.",
+    description="Every measure in a row is 0 (or 9999), or every row of one period (a year, a region) is 0 "
+    "where the column otherwise holds real values: a placeholder written as a number.",
     fix="Leave values that are not yet known empty (and say so in the metadata) instead of writing 0.",
 )
 def sentinel_row(table: Table) -> Hit | None:
@@ -42,34 +46,86 @@ def sentinel_row(table: Table) -> Hit | None:
     ]
     if not measures:
         return None
-    shares = frame.select([_zero(c).mean().alias(c) for c in measures]).row(0, named=True)
-    rare = [c for c in measures if 0 < (shares[c] or 0) <= MAX_ZERO_SHARE]
-    if not rare:
+    shares = _shares(frame, measures)
+    found = []
+    for value, pattern in SENTINELS:
+        rare = [c for c in measures if 0 < (shares[f"{value}|{c}"] or 0) <= MAX_ZERO_SHARE]
+        if rare:
+            found += [(row, value) for row in _flagged(table, frame, measures, rare, pattern)]
+    if not found:
         return None
+    by_row = dict(sorted(found, key=lambda x: x[0]))
+    rows = sorted(by_row)
+    examples = [Example(row=int(r), value=by_row[r]) for r in rows[:MAX_EXAMPLES]]
+    return Hit(len(rows), len(rows) / frame.height, examples)
+
+
+def _shares(frame: pl.DataFrame, measures: list[str]) -> dict[str, float]:
+    """Share of each sentinel in each measure, keyed ``value|column``: one query (Polars runs the
+    patterns in parallel); wide tables stacked, so each pattern compiles once."""
+    if len(measures) <= WIDE:
+        return frame.select(
+            [pl.col(c).str.contains(p).mean().alias(f"{v}|{c}") for v, p in SENTINELS for c in measures]
+        ).row(0, named=True)
+    long = frame.select(measures).unpivot(variable_name="col", value_name="x")
+    agg = long.group_by("col").agg([pl.col("x").str.contains(p).mean().alias(v) for v, p in SENTINELS])
+    return {f"{v}|{r['col']}": r[v] for r in agg.iter_rows(named=True) for v, _ in SENTINELS}
+
+
+def _keys(table: Table, frame: pl.DataFrame, measures: list[str]) -> list[str]:
+    """Columns that name a period or a region: not measures (years labelled as such excepted),
+    with few distinct values; the fewest-valued first, at most ``MAX_KEYS``."""
+    limit = min(MAX_KEY_VALUES, frame.height // MIN_GROUP)
+    years = {c for c, s in table.semantic.items() if getattr(s, "kind", None) in ("year", "date")}
+    found = [
+        (s.distinct, f"c{s.field}")
+        for s in table.stats
+        if 1 < s.distinct <= limit and (f"c{s.field}" not in measures or f"c{s.field}" in years)
+    ]
+    return [c for _, c in sorted(found)[:MAX_KEYS]]
+
+
+def _flagged(
+    table: Table, frame: pl.DataFrame, measures: list[str], rare: list[str], pattern: str
+) -> list[int]:
+    """Rows flagged for one sentinel value (``pattern``), rare in the measures ``rare``."""
+
+    def _zero(c: str) -> pl.Expr:
+        return pl.col(c).str.contains(pattern)
+
     flagged = pl.Series("__row", [], dtype=pl.Int64)
     if len(rare) >= 3 and len(measures) * 2 >= len(table.labels):
         # A statistical table (mostly measures): a row whose measures are all zero.
-        all_zero = frame.filter(pl.all_horizontal([_zero(c) for c in rare]))
-        flagged = all_zero.get_column("__row")
-    keys = [
-        f"c{s.field}" for s in table.stats if 1 < s.distinct <= min(MAX_KEY_VALUES, frame.height // MIN_GROUP)
-    ]
-    for m in rare:
-        # A key value (a year, a region) whose rows are all zero in this measure: look only at
-        # the (rare) zero rows, then check the candidate values have no other rows.
-        zero_rows = frame.filter(_zero(m))
+        if len(rare) <= WIDE:
+            flagged = frame.filter(pl.all_horizontal([_zero(c) for c in rare])).get_column("__row")
+        else:
+            # Wide tables: the measures stacked, one pattern; rows where every one matched.
+            long = frame.select("__row", *rare).unpivot(index="__row", variable_name="col", value_name="x")
+            per_row = long.filter(pl.col("x").str.contains(pattern)).group_by("__row").len()
+            flagged = per_row.filter(pl.col("len") == len(rare)).get_column("__row").cast(pl.Int64)
+    keys = _keys(table, frame, measures)
+    if keys:
+        # A key value (a year, a region) whose rows are all zero in a measure: the zero cells of
+        # every rare measure stacked (few), grouped by measure and key value, compared with the
+        # number of rows of that key value.
+        zeros = (
+            frame.select("__row", *rare)
+            .unpivot(index="__row", variable_name="col", value_name="x")
+            .filter(pl.col("x").str.contains(pattern))
+            .select("__row", "col")
+        )
         for k in keys:
-            if k == m:
-                continue
-            candidates = zero_rows.group_by(k).len().filter(pl.col("len") >= MIN_GROUP)
-            if not candidates.height:
-                continue
-            totals = frame.filter(pl.col(k).is_in(candidates.get_column(k).implode())).group_by(k).len()
-            whole = candidates.join(totals, on=k, suffix="_all").filter(pl.col("len") == pl.col("len_all"))
-            if 0 < whole.height <= 2:
-                hit = zero_rows.filter(pl.col(k).is_in(whole.get_column(k).implode()))
-                flagged = pl.concat([flagged, hit.get_column("__row")])
-    flagged = flagged.unique().sort()
-    if not flagged.len():
-        return None
-    return Hit(flagged.len(), flagged.len() / frame.height, row_examples(flagged.head(5), value="0"))
+            values = frame.select("__row", k)
+            totals = values.group_by(k).len("total")
+            cells = zeros.join(values, on="__row").filter(pl.col("col") != k)
+            whole = (
+                cells.group_by("col", k)
+                .len("n")
+                .join(totals, on=k)
+                .filter((pl.col("n") >= MIN_GROUP) & (pl.col("n") == pl.col("total")))
+                .filter(pl.len().over("col") <= 2)
+            )
+            if whole.height:
+                hit = cells.join(whole.select("col", k), on=["col", k]).get_column("__row").cast(pl.Int64)
+                flagged = pl.concat([flagged.cast(pl.Int64), hit])
+    return [int(r) for r in flagged.unique().sort()]

@@ -2,7 +2,11 @@ import polars as pl
 
 from profilers.context import PLACEHOLDERS, Table, type_expr
 from profilers.registry import Hit, check, per_column
+from profilers.semantic.text import is_full_width_value
+from profilers.semantic.units import QUANTITY
 from profilers.types import MAX_EXAMPLES, Example
+
+CODE_KINDS = frozenset({"id-card", "credit-code", "org-code", "division-code", "phone", "postcode"})
 
 
 @check(
@@ -17,6 +21,9 @@ def type_error(table: Table) -> Hit | None:
     by_pattern: dict[str, list[str]] = {}
     for s in table.stats:
         pattern = type_expr(s.type)
+        kind = table.semantic.get(f"c{s.field}")
+        if kind is not None and kind.kind in CODE_KINDS:
+            continue  # identifiers and contacts are validated by their own checks
         if s.nonconforming and pattern:
             by_pattern.setdefault(pattern, []).append(f"c{s.field}")
     if not by_pattern:
@@ -28,7 +35,14 @@ def type_error(table: Table) -> Hit | None:
 
         def bad(c: str, pattern: str = pattern) -> pl.Expr:
             v = pl.col(c)
-            return (v.str.len_bytes() > 0) & ~v.is_in(placeholders) & ~v.str.contains(pattern)
+            # A number with a unit is a mixed-units finding, a full-width one full-width-digits.
+            return (
+                (v.str.len_bytes() > 0)
+                & ~v.is_in(placeholders)
+                & ~v.str.contains(pattern)
+                & ~v.str.contains(QUANTITY)
+                & ~is_full_width_value(v)
+            )
 
         n, found = per_column(table, bad, cols, frame=table.stripped)
         count += n

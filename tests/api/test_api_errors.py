@@ -28,6 +28,8 @@ def part_head(name: str = "file", filename: str | None = "data.csv") -> bytes:
 
 
 CLOSE = f"\r\n--{BOUNDARY}--\r\n".encode()
+BAD_SUITE = b'{"expectations": [{"type": "expect_column_values_to_not_be_nul", "kwargs": {"column": "a"}}]}'
+"""A suite with a misspelled expectation type (GX itself would skip it silently)."""
 
 
 def csv_of_size(size: int) -> bytes:
@@ -74,12 +76,12 @@ def test_wrong_method(client: TestClient, method: str, path: str) -> None:
     "kwargs",
     [
         {"content": b"a,b\n1,2\n", "headers": {"content-type": "text/csv"}},
-        {"json": {"url": "https://example.org/data.csv"}},
+        {"content": b'{"url": "x"}', "headers": {"content-type": "text/plain"}},  # JSON, but not declared
         {"data": {"file": "a,b"}},  # application/x-www-form-urlencoded
         {"content": b"a,b\n1,2\n", "headers": {"content-type": "multipart/form-data"}},  # no boundary
         {"content": b"a,b\n1,2\n"},  # no content type at all
     ],
-    ids=["text-csv", "json", "urlencoded", "multipart-without-boundary", "no-content-type"],
+    ids=["text-csv", "json-as-text", "urlencoded", "multipart-without-boundary", "no-content-type"],
 )
 def test_not_multipart(client: TestClient, data_dir: Path, kwargs: dict[str, Any]) -> None:
     assert_error(client.post("/api/v1/score", **kwargs), 415, "unsupported-media-type")
@@ -231,6 +233,33 @@ class Probe:
 ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/api/v1/score"): [
         Probe("POST", "/api/v1/score", 415, "unsupported-media-type", {"content": b"a,b\n"}),
+        # URL scoring: the SSRF guard refuses before anything is fetched (no network needed)
+        Probe(
+            "POST", "/api/v1/score", 400, "url-refused", {"json": {"url": "http://169.254.169.254/latest/"}}
+        ),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            400,
+            "url-refused",
+            {"data": {"url": "http://2130706433/a.csv"}, "files": {}},
+        ),
+        Probe("POST", "/api/v1/score", 400, "bad-url", {"json": {"url": "file:///etc/passwd"}}),
+        Probe("POST", "/api/v1/score", 400, "missing-url", {"json": {"link": "https://example.org/a.csv"}}),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            400,
+            "invalid-json",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        ),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            400,
+            "file-and-url",
+            {"data": {"url": "https://example.org/a.csv"}, "files": {"file": ("a.csv", b"a\n1\n")}},
+        ),
         Probe(
             "POST",
             "/api/v1/score",
@@ -252,6 +281,44 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
             "file-too-large",
             {"content": b"--x--\r\n", "headers": {"content-type": MULTIPART, "content-length": str(10**12)}},
         ),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            401,
+            "invalid-key",
+            {"files": {"file": ("a.csv", b"a\n1\n")}, "headers": {"authorization": "Bearer odq_not-a-key"}},
+        ),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            422,
+            "unknown-expectation",
+            {"files": {"file": ("a.csv", b"a\n1\n"), "expectations": ("suite.json", BAD_SUITE)}},
+        ),
+        Probe(
+            "POST",
+            "/api/v1/score",
+            422,
+            "invalid-schema",
+            {"files": {"file": ("a.csv", b"a\n1\n"), "schema": ("schema.json", b'{"fields": "a"}')}},
+        ),
+    ],
+    ("GET", "/api/v1/reports/{report_id}/expectations"): [
+        Probe("GET", "/api/v1/reports/no-such-report/expectations", 404, "report-not-found"),
+    ],
+    ("GET", "/api/v1/portals/{portal}/expectations"): [
+        Probe("GET", "/api/v1/portals/demo/expectations", 404, "suite-not-found"),
+        Probe("GET", "/api/v1/portals/-bad-/expectations", 404, "portal-not-found"),
+    ],
+    ("PUT", "/api/v1/portals/{portal}/expectations"): [
+        Probe("PUT", "/api/v1/portals/demo/expectations", 401, "missing-key", {"content": BAD_SUITE}),
+        Probe(
+            "PUT",
+            "/api/v1/portals/demo/expectations",
+            401,
+            "invalid-key",
+            {"content": BAD_SUITE, "headers": {"x-api-key": "odq_not-a-key"}},
+        ),
     ],
     ("GET", "/api/v1/reports/{report_id}"): [
         Probe("GET", "/api/v1/reports/no-such-report", 404, "report-not-found"),
@@ -260,8 +327,45 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
         Probe("GET", "/api/v1/reports?limit=0", 400, "invalid-limit"),
         Probe("GET", "/api/v1/reports?limit=x", 422, "invalid-request"),
     ],
+    ("GET", "/api/v1/portals"): [
+        Probe("GET", "/api/v1/portals?limit=0", 400, "invalid-limit"),
+        Probe("GET", "/api/v1/portals?offset=-1", 400, "invalid-limit"),
+        Probe("GET", "/api/v1/portals?limit=x", 422, "invalid-request"),
+    ],
+    ("GET", "/api/v1/portals/{portal_id}"): [
+        Probe("GET", "/api/v1/portals/no-such-portal", 404, "portal-not-found"),
+        Probe("GET", "/api/v1/portals/%E4%B8%8D%20存在'--", 404, "portal-not-found"),
+    ],
+    ("POST", "/api/v1/keys"): [
+        Probe("POST", "/api/v1/keys", 401, "missing-key", {"json": {"portal": "demo"}}),
+        Probe("POST", "/api/v1/keys", 401, "invalid-key", {"json": {}, "headers": {"x-api-key": "odq_nope"}}),
+    ],
+    ("GET", "/api/v1/keys"): [
+        Probe("GET", "/api/v1/keys", 401, "missing-key"),
+        Probe("GET", "/api/v1/keys", 401, "invalid-key", {"headers": {"authorization": "Basic YTpi"}}),
+    ],
+    ("DELETE", "/api/v1/keys/{key_id}"): [
+        Probe("DELETE", "/api/v1/keys/key_000000000000", 401, "missing-key"),
+    ],
     ("GET", "/health"): [
         Probe("DELETE", "/health", 405, "method-not-allowed"),
+    ],
+    ("POST", "/api/v1/catalogs"): [
+        Probe("POST", "/api/v1/catalogs", 401, "missing-key", {"json": {"source": "https://example.org/"}}),
+        Probe("POST", "/api/v1/catalogs", 422, "invalid-request", {"json": {"kind": "ckan"}}),
+        Probe(
+            "POST",
+            "/api/v1/catalogs",
+            401,
+            "invalid-key",
+            {"json": {"source": "https://example.org/"}, "headers": {"X-API-Key": "odq_not-a-key"}},
+        ),
+    ],
+    ("GET", "/api/v1/jobs/{job_id}"): [
+        Probe("GET", "/api/v1/jobs/no-such-job", 404, "job-not-found"),
+    ],
+    ("GET", "/api/v1/jobs/{job_id}/datasets"): [
+        Probe("GET", "/api/v1/jobs/no-such-job/datasets", 404, "job-not-found"),
     ],
 }
 

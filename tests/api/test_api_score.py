@@ -167,3 +167,9 @@ def test_upload_file_name_is_display_only(client: TestClient, data_dir: Path) ->
     assert report["source"]["name"] == "name.csv"
     assert sorted(p.name for p in data_dir.parent.iterdir()) == ["var"]
     assert {p.name for p in data_dir.iterdir()} <= {"odq.duckdb", "odq.duckdb.wal", "blobs"}
+
+
+def test_a_chinese_file_name_is_kept(client: TestClient) -> None:
+    """Browsers send UTF-8 file names unescaped in Content-Disposition."""
+    r = post_file(client, "各区财政支出.csv", b"a,b\n1,2\n3,4\n")
+    assert r.json()["source"]["name"] == "各区财政支出.csv"

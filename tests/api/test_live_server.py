@@ -89,7 +89,8 @@ def test_docs_and_openapi(server: LiveServer) -> None:
     assert body["required"] is True
     multipart = body["content"]["multipart/form-data"]["schema"]
     assert multipart["properties"]["file"]["format"] == "binary"
-    assert "file" in multipart["required"]
+    assert multipart["properties"]["url"]["type"] == "string"  # a file or a URL
+    assert body["content"]["application/json"]["schema"]["required"] == ["url"]
     for path in ("/api/v1/reports/{report_id}", "/api/v1/reports", "/health"):
         assert path in schema["paths"], path
 

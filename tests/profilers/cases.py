@@ -65,6 +65,35 @@ def _rows(n: int, fmt: str) -> list[str]:
     return [fmt.format(i=i, j=i * 7 % 13 + 1, k=i * 37.5 + 3) for i in range(1, n + 1)]
 
 
+# ---- codes with check characters, computed here so the cases stay readable ----------------------
+
+_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def id18(body: str) -> str:
+    """A GB 11643 number: 17 digits and their check character."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
+def uscc(body: str) -> str:
+    """A GB 32100 unified social credit code: 17 characters and their check character."""
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    total = sum(_USCC.index(c) * w for c, w in zip(body, weights, strict=True))
+    return body + _USCC[(31 - total % 31) % 31]
+
+
+def org9(body: str) -> str:
+    """A GB 11714 organisation code: 8 characters, a hyphen and the check character."""
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    c = (11 - sum(int(ch, 36) * w for ch, w in zip(body, weights, strict=True)) % 11) % 11
+    return f"{body}-{'X' if c == 10 else c}"
+
+
+FEB30 = id18("32010219850230123")
+"""A number with the right check digit and a birth date of 30 February."""
+
+
 FAILING: list[Case] = [
     Case(
         "blank-header",
@@ -228,6 +257,20 @@ FAILING: list[Case] = [
         examples=((3, None),),
     ),
     Case(
+        "near-duplicate-row",
+        "near-duplicate-rows-new-id.csv",
+        csv(
+            "id,name,phone,email,city",
+            "1,Alice Smith,13800000001,a@x.cn,Beijing",
+            "2,Bob Li,13800000002,b@x.cn,Shanghai",
+            "3,Carol Wu,13800000003,c@x.cn,Beijing",
+            "4,Dan Xu,13800000004,d@x.cn,Shanghai",
+            "5,Alice Smith,13800000001,a@x.cn,Beijing",
+        ),
+        count=1,
+        examples=((6, None),),
+    ),
+    Case(
         "null-values",
         "null-values.csv",
         csv("id,name,phone", "1,a,123", "2,b,", "3,c,N/A", "4,d,456"),
@@ -307,6 +350,233 @@ FAILING: list[Case] = [
         examples=((1, 2), (2, 2), (3, 2)),
         values=(" name", " Alice", "Bob "),
         why="padded labels and padded values",
+    ),
+    # ---- semantic column types (profilers/semantic) ---------------------------------------------
+    Case(
+        "invalid-id-card",
+        "id-card-bad-check-digit.csv",
+        csv(
+            "姓名,身份证号码",
+            "张三,11010519491231002X",
+            f"李四,{id18('44030619900101123')}",
+            "王五,110105194912310021",
+            f"赵六,{id18('51010219781104561')}",
+            f"钱七,{FEB30}",
+            f"孙八,{id18('33010620011231004')}",
+        ),
+        count=2,
+        examples=((4, 2), (6, 2)),
+        why="a wrong check digit, and a right one on a birth date of 30 February",
+    ),
+    Case(
+        "invalid-credit-code",
+        "uscc-bad-checksum.csv",
+        csv(
+            "单位名称,统一社会信用代码",
+            "某某科技有限公司,91350100M000100Y43",
+            "某某事业单位,12100000400010398P",
+            "某某商行,91350100M000100Y44",
+            f"某某合作社,{uscc('93440300MA5DAB12C')}",
+            "某某工作室,9135010OM000100Y43",
+        ),
+        count=2,
+        examples=((4, 2), (6, 2)),
+        values=("91350100M000100Y44", "9135010OM000100Y43"),
+        why="a wrong check character, and the letter O, which the code's alphabet leaves out",
+    ),
+    Case(
+        "invalid-org-code",
+        "org-code-bad-check.csv",
+        csv(
+            "单位,组织机构代码",
+            "甲,D2143569-X",
+            f"乙,{org9('12345678')}",
+            "丙,D2143569-1",
+            f"丁,{org9('MA5DAB12')}",
+        ),
+        count=1,
+        examples=((4, 2),),
+    ),
+    Case(
+        "invalid-division-code",
+        "division-code-unknown-prefix.csv",
+        csv(
+            "行政区划代码,名称",
+            "110105,朝阳区",
+            "440306,宝安区",
+            "990101,某区",
+            "320102,玄武区",
+            "110015,某县",
+        ),
+        count=2,
+        examples=((4, 1), (6, 1)),
+        why="99 is no province; 110015 puts a county under a province-level code",
+    ),
+    Case(
+        "invalid-phone",
+        "phone-wrong-length.csv",
+        csv(
+            "单位,联系电话",
+            "甲,13800138000",
+            "乙,010-12345678",
+            "丙,1380013800",
+            "丁,0755-88889999",
+            "戊,138-0013-80a",
+        ),
+        count=2,
+        examples=((4, 2), (6, 2)),
+    ),
+    Case(
+        "invalid-email",
+        "email-malformed.csv",
+        csv("name,email", "a,a@b.cn", "b,x.y@gov.cn", "c,zhang@gov", "d,li@@gov.cn", "e,wang@stats.gov.cn"),
+        count=2,
+        examples=((4, 2), (5, 2)),
+    ),
+    Case(
+        "invalid-url",
+        "url-without-scheme.csv",
+        csv(
+            "name,website",
+            "a,https://www.gov.cn",
+            "b,www.beijing.gov.cn",
+            "c,http://data.stats.gov.cn/x?y=1",
+            "d,http//bad",
+        ),
+        count=2,
+        examples=((3, 2), (5, 2)),
+    ),
+    Case(
+        "invalid-postcode",
+        "postcode-five-digits.csv",
+        csv("单位,邮编", "甲,100000", "乙,518000", "丙,10000", "丁,200001", "戊,51800O"),
+        count=2,
+        examples=((4, 2), (6, 2)),
+    ),
+    Case(
+        "invalid-date",
+        "impossible-dates.csv",
+        csv(
+            "id,日期,amount",
+            *_rows(6, "{i},2019-0{j}-1{i},{k}"),
+            "7,2019-02-30,5",
+            "8,2019-13-01,6",
+            "9,2020-02-29,7",
+        ),
+        count=2,
+        examples=((8, 2), (9, 2)),
+        values=("2019-02-30", "2019-13-01"),
+        why="30 February and month 13; 29 February 2020 is real",
+    ),
+    Case(
+        "full-width-digits",
+        "full-width-amount.csv",
+        csv("id,name,amount", *_rows(6, "{i},n{i},{k}"), "7,n7,１２３", "8,n8,45.5"),
+        count=1,
+        examples=((8, 3),),
+        values=("１２３",),
+    ),
+    Case(
+        "mojibake",
+        "utf8-read-as-gbk.csv",
+        csv("id,name", "1,数据来源", "2,鏁版嵁鏉ユ簮", "3,cafÃ©", "4,咖啡馆"),
+        count=2,
+        examples=((3, 2), (4, 2)),
+    ),
+    Case(
+        "control-characters",
+        "control-characters.csv",
+        csv("id,name", "1,abc\x01def", "2,plain", "3,zero\u200bwidth", "4,ok"),
+        count=2,
+        examples=((2, 2), (4, 2)),
+    ),
+    Case(
+        "stray-html",
+        "html-in-cells.csv",
+        csv("id,note", "1,first line<br>second line", "2,R&D", "3,&nbsp;padded", "4,a < b"),
+        count=2,
+        examples=((2, 2), (4, 2)),
+    ),
+    Case(
+        "out-of-range",
+        "negative-count-share-above-100.csv",
+        csv("区县,人数,占比", "甲,120,12.5", "乙,-5,30", "丙,88,57.5", "丁,64,120", "戊,45,8"),
+        count=2,
+        examples=((3, 2), (5, 3)),
+        values=("-5", "120"),
+    ),
+    Case(
+        "invalid-region-name",
+        "guangxi-sheng.csv",
+        csv(
+            "省份,人口",
+            "北京市,2185",
+            "广西省,5047",
+            "广东省,12706",
+            "内蒙古自治区,2401",
+            "浙江省,6577",
+            "湖东省,100",
+        ),
+        count=2,
+        examples=((3, 1), (7, 1)),
+        values=("广西省", "湖东省"),
+        why="广西 is an autonomous region (广西壮族自治区); 湖东省 does not exist",
+    ),
+    Case(
+        "mixed-region-names",
+        "official-and-short-names.csv",
+        csv(
+            "地区,人口", "北京市,2185", "天津市,1373", "河北省,7420", "山西省,3481", "广东,12706", "浙江,6577"
+        ),
+        count=2,
+        examples=((6, 1), (7, 1)),
+    ),
+    Case(
+        "period-formatted-as-number",
+        "october-as-2016.1.csv",
+        csv(
+            "地区,2016.09,2016.1,2016.11",
+            "北京,101.2,103.5,102.9",
+            "天津,100.9,102.3,101.6",
+            "河北,102.5,103.3,102.2",
+        ),
+        count=1,
+        examples=((1, 3),),
+        values=("2016.1",),
+        why="the derived CPI file: October stored as the number 2016.1 beside 2016.09 and 2016.11",
+    ),
+    Case(
+        "mixed-boolean-codes",
+        "yes-no-three-ways.csv",
+        csv("单位,是否公开", "甲,是", "乙,否", "丙,是", "丁,Y", "戊,是", "己,1"),
+        count=2,
+        examples=((5, 2), (7, 2)),
+        values=("Y", "1"),
+    ),
+    Case(
+        "sentinel-row",
+        "nines-rows.csv",
+        csv(
+            "地区,2019年,2020年,2021年",
+            "北京市,35371.3,36102.6,40269.6",
+            "天津市,14104.3,14083.7,15695.0",
+            "河北省,9999,9999,9999",
+            "山西省,17026.7,17651.9,22590.2",
+            "内蒙古自治区,17212.5,17359.8,20514.2",
+            "辽宁省,24909.5,25115.0,27584.1",
+        ),
+        count=1,
+        examples=((4, None),),
+        values=("9999",),
+        why="9999 written for unknown values across a whole row",
+    ),
+    Case(
+        "mixed-units",
+        "wan-and-yi.csv",
+        csv("项目,金额", "甲,1200", "乙,3500", "丙,12万", "丁,800", "戊,2.5亿"),
+        count=2,
+        examples=((4, 2), (6, 2)),
+        values=("12万", "2.5亿"),
     ),
 ]
 
@@ -444,6 +714,205 @@ PASSING: list[Case] = [
     ),
     clean("unreadable-file"),
     clean("whitespace"),
+    clean("invalid-id-card"),
+    Case(
+        "invalid-id-card",
+        "id-cards-valid.csv",
+        csv(
+            "姓名,身份证号码",
+            "张三,11010519491231002X",
+            "李四,11010519491231002x",
+            f"王五,{id18('44030619900101123')}",
+            "赵六,110105491231002",
+        ),
+        status="pass",
+        why="a lower-case x is still X; a 15-digit number of the old form with a real birth date is valid",
+    ),
+    clean("invalid-credit-code"),
+    Case(
+        "invalid-credit-code",
+        "uscc-valid.csv",
+        csv(
+            "单位名称,统一社会信用代码",
+            "甲,91350100M000100Y43",
+            "乙,12100000400010398P",
+            f"丙,{uscc('93440300MA5DAB12C')}",
+        ),
+        status="pass",
+    ),
+    clean("invalid-org-code"),
+    Case(
+        "invalid-org-code",
+        "org-codes-valid.csv",
+        csv(
+            "单位,组织机构代码",
+            "甲,D2143569-X",
+            f"乙,{org9('12345678')}",
+            f"丙,{org9('MA5DAB12').replace('-', '')}",
+        ),
+        status="pass",
+        why="the hyphen before the check character is optional",
+    ),
+    clean("invalid-division-code"),
+    Case(
+        "invalid-division-code",
+        "six-digit-amounts-are-not-codes.csv",
+        csv("id,amount", *_rows(8, "{i},99{j}0{i}")),
+        status="pass",
+        why="six-digit numbers without a division-code label are amounts, not codes",
+    ),
+    clean("invalid-phone"),
+    Case(
+        "invalid-phone",
+        "phones-valid.csv",
+        csv(
+            "单位,电话",
+            "甲,13800138000",
+            "乙,010-12345678",
+            "丙,(0755) 8888 9999",
+            "丁,+86 138 0013 8000",
+            "戊,400-810-8888",
+            "己,13800138000、010-12345678",
+        ),
+        status="pass",
+        why="spaces, brackets, +86 and lists of numbers are fine",
+    ),
+    clean("invalid-email"),
+    Case(
+        "invalid-email",
+        "emails-valid.csv",
+        csv(
+            "name,email", "a,a@b.cn", "b,first.last@stats.gov.cn", "c,mailto:x@y.org", '"d","a@b.cn; c@d.cn"'
+        ),
+        status="pass",
+    ),
+    clean("invalid-url"),
+    Case(
+        "invalid-url",
+        "urls-valid.csv",
+        csv(
+            "name,link",
+            "a,https://www.gov.cn",
+            "b,http://data.stats.gov.cn/easyquery.htm?cn=E0103",
+            "c,ftp://ftp.example.org/data.csv",
+        ),
+        status="pass",
+    ),
+    clean("invalid-postcode"),
+    Case(
+        "invalid-postcode",
+        "us-zip-codes.csv",
+        csv("address,zip", "a,10001", "b,11201-1234", "c,07302", "d,94105"),
+        status="pass",
+        why="a column of five-digit codes is judged as ZIP codes, not Chinese postcodes",
+    ),
+    clean("invalid-date"),
+    Case(
+        "invalid-date",
+        "day-first-and-compact-dates.csv",
+        csv(
+            "id,date",
+            "1,31/12/2019",
+            "2,20200229",
+            "3,2019年1月2日",
+            "4,2019/1/2",
+            "5,03/04/2019",
+            "6,2019-12-31 23:59",
+        ),
+        status="pass",
+        why="day-first, compact and Chinese forms, and a leap day, are real dates",
+    ),
+    Case(
+        "invalid-date",
+        "case-numbers-like-year-month.csv",
+        csv("案号,当事人", *[f"2019-{i:02d},p{i}" for i in range(1, 16)]),
+        status="pass",
+        why="2019-13 in a column not labelled as dates is a case number, not month 13",
+    ),
+    clean("full-width-digits"),
+    Case(
+        "full-width-digits",
+        "full-width-in-running-text.csv",
+        csv("id,title", "1,第１章 总则", "2,第２章 附则", "3,plain"),
+        status="pass",
+        why="full-width digits inside running Chinese text are typography",
+    ),
+    clean("mojibake"),
+    Case(
+        "mojibake",
+        "rare-characters-in-names.csv",
+        csv("id,name", "1,王璐璐", "2,李楠", "3,陈婧", "4,浩瀚"),
+        status="pass",
+        why="names may hold one or two of the characters mojibake is made of",
+    ),
+    clean("control-characters"),
+    Case(
+        "control-characters",
+        "multi-line-cell.csv",
+        csv("id,address", '1,"line one\nline two"', "2,plain\tvalue", "3,ok"),
+        status="pass",
+        why="line breaks and tabs inside a quoted cell are not control-character defects",
+    ),
+    clean("stray-html"),
+    Case(
+        "stray-html",
+        "ampersands-and-comparisons.csv",
+        csv("id,note", "1,R&D", "2,a < b", "3,AT&T"),
+        status="pass",
+    ),
+    clean("out-of-range"),
+    Case(
+        "out-of-range",
+        "negative-growth-rates.csv",
+        csv("地区,增长率,纬度,经度", "甲,-3.5,39.9,116.4", "乙,2.1,31.2,121.5", "丙,-0.4,23.1,113.3"),
+        status="pass",
+        why="a growth rate may be negative; latitudes and longitudes in range",
+    ),
+    clean("invalid-region-name"),
+    Case(
+        "invalid-region-name",
+        "short-names-and-total.csv",
+        csv("省份,指数", "全国,101.2", "浙江,104.6", "广东,104.4", "广西,103.2", "内蒙古,103.3"),
+        status="pass",
+        why="official short names (广西, 内蒙古) and a 全国 total row are valid",
+    ),
+    clean("mixed-region-names"),
+    Case(
+        "mixed-region-names",
+        "official-names-and-total.csv",
+        csv("地区,人口", "全国,141175", "北京市,2185", "广西壮族自治区,5047", "河北省,7420"),
+        status="pass",
+    ),
+    clean("period-formatted-as-number"),
+    Case(
+        "period-formatted-as-number",
+        "unpadded-periods-only.csv",
+        csv("地区,2016.1,2016.2,2016.3", "北京,1.1,1.2,1.3", "天津,2.1,2.2,2.3"),
+        status="pass",
+        why="without a zero-padded neighbour, 2016.1 may be a quarter: not flagged",
+    ),
+    clean("mixed-boolean-codes"),
+    Case(
+        "mixed-boolean-codes",
+        "office-calendar-0-and-2.csv",
+        csv("西元日期,是否放假", "20210101,2", "20210104,0", "20210105,0", "20210109,2"),
+        status="pass",
+        why="data.gov.tw codes holidays 2 and work days 0: not a yes/no coding, and one coding anyway",
+    ),
+    Case(
+        "mixed-boolean-codes",
+        "one-coding.csv",
+        csv("单位,是否公开", "甲,是", "乙,否", "丙,是"),
+        status="pass",
+    ),
+    clean("mixed-units"),
+    Case(
+        "mixed-units",
+        "one-unit-throughout.csv",
+        csv("项目,金额", "甲,12万", "乙,3.5万", "丙,800万", "丁,7万"),
+        status="pass",
+        why="one multiplier in every cell is consistent (it belongs in the label, but it is not mixed)",
+    ),
 ]
 
 CASES: list[Case] = FAILING + PASSING

@@ -1,0 +1,131 @@
+"""Catalog runs over HTTP: ``POST /api/v1/catalogs`` starts one in the background of the server
+(the server is the only writer) and answers 202 with its job id; ``GET /api/v1/jobs/{id}`` shows
+its counts, rate and ETA; ``GET /api/v1/jobs/{id}/datasets`` the outcome of each dataset. The
+``Accept: application/ld+json`` variant of a finished job is its W3C DQV graph."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
+from app.api.deps import RepoDep
+from app.errors import BadRequest
+from app.services import catalogs as service
+
+router = APIRouter(prefix="/api/v1", tags=["catalogs"])
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "ok": {"type": "boolean", "const": False},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "error": {"type": "string"},
+    },
+    "required": ["ok", "status", "code", "error"],
+}
+
+
+def _errors(*pairs: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {
+        s: {"description": d, "content": {"application/json": {"schema": _ERROR_SCHEMA}}} for s, d in pairs
+    }
+
+
+JOB_ERRORS = _errors((404, "No such job (code job-not-found)"))
+START_ERRORS = {
+    **_errors(
+        (400, "Bad source (codes invalid-source, missing-source)"),
+        (422, "Invalid request body (code invalid-request)"),
+    ),
+    **AUTH_RESPONSES,
+}
+
+
+class CatalogRequest(BaseModel):
+    """A catalog to score."""
+
+    source: str = Field(
+        ...,
+        min_length=1,
+        max_length=2000,
+        description="Portal or catalog URL (CKAN, DCAT-AP, data.json, Socrata, OpenDataSoft, a manifest).",
+    )
+    kind: Literal["auto", "ckan", "dcat", "datajson", "socrata", "ods", "manifest", "dir"] = "auto"
+    portal: str | None = Field(
+        None, max_length=200, description="Portal to score the datasets into (needs that portal's key)."
+    )
+    executor: Literal["inline", "process", "dask"] = "inline"
+    workers: int | None = Field(None, ge=1, le=64, description="Worker processes (process/dask executors).")
+    metadata_only: bool = Field(False, description="Score metadata and link status without downloading data.")
+
+
+@router.post(
+    "/catalogs",
+    status_code=202,
+    summary="Score a whole catalog (a background job)",
+    description="Starts a durable run and answers 202 with its job id at once; follow it at "
+    "`GET /api/v1/jobs/{job_id}`. Needs an API key: a portal's key to score into that portal, "
+    "the administrator token for local sources.",
+    responses=START_ERRORS,
+)
+def start_catalog(body: CatalogRequest, request: Request, repo: RepoDep, caller: CallerDep) -> JSONResponse:
+    if caller.anonymous:
+        raise Unauthorized(
+            "Starting a catalog run needs an API key (Authorization: Bearer <key>, or X-API-Key).",
+            code="missing-key",
+        )
+    if body.portal is not None:
+        caller.require_write(body.portal)
+    source = body.source.strip()
+    if not source.lower().startswith(("http://", "https://")) and caller.kind != "admin":
+        # A local path would read the server's own files: only the operator may do that.
+        raise BadRequest("The source must be an http(s) URL.", code="invalid-source")
+    run_id = service.create_run(
+        repo,
+        source,
+        kind=body.kind,
+        portal=body.portal,
+        executor=body.executor,
+        workers=body.workers,
+        metadata_only=body.metadata_only,
+    )
+    request.app.state.catalog_runs.start(run_id)
+    return JSONResponse(
+        {"job_id": run_id, "status": "queued", "status_url": f"/api/v1/jobs/{run_id}"},
+        status_code=202,
+        headers={"Location": f"/api/v1/jobs/{run_id}"},
+    )
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="A catalog run: counts, rate and ETA",
+    description="`Accept: application/ld+json` gives the run's measurements as W3C DQV JSON-LD.",
+    responses=JOB_ERRORS,
+)
+def get_job(job_id: str, request: Request, repo: RepoDep) -> JSONResponse:
+    status = service.job_status(repo, job_id)
+    if _wants_jsonld(request):
+        from app.services.dqv import run_dqv
+
+        return JSONResponse(run_dqv(repo, job_id), media_type="application/ld+json")
+    return JSONResponse(status)
+
+
+@router.get(
+    "/jobs/{job_id}/datasets",
+    summary="The datasets of a catalog run and their outcome",
+    responses=JOB_ERRORS,
+)
+def get_job_datasets(job_id: str, repo: RepoDep) -> JSONResponse:
+    return JSONResponse({"job_id": job_id, "datasets": service.run_items(repo, job_id)})
+
+
+def _wants_jsonld(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/ld+json" in accept.lower()

@@ -1,0 +1,55 @@
+"""Portal routes: the ranking of portals and one portal's report (findings, clusters, history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.api.deps import RepoDep
+from app.api.routes import ERROR_SCHEMA
+from app.errors import BadRequest
+from app.services import portals as service
+
+router = APIRouter(prefix="/api/v1/portals", tags=["portals"])
+
+_ERROR = {"application/json": {"schema": ERROR_SCHEMA}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad request (error code says which)", "content": _ERROR},
+    404: {"description": "No scored portal with this id or name", "content": _ERROR},
+    422: {"description": "Invalid request", "content": _ERROR},
+}
+MAX_LIMIT = 1000
+
+
+@router.get(
+    "",
+    summary="Portal ranking",
+    description="Every scored portal with its latest score, band, number of datasets, rank (1 = best), "
+    "previous score and score history.",
+    responses=RESPONSES,
+)
+async def list_portals(repo: RepoDep, limit: int = 100, offset: int = 0) -> JSONResponse:
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise BadRequest(f"limit must be 1..{MAX_LIMIT} and offset >= 0.", code="invalid-limit")
+    rows = await run_in_threadpool(service.list_portals, repo)
+    return JSONResponse({"portals": rows[offset : offset + limit], "total": len(rows)})
+
+
+@router.get(
+    "/{portal_id}",
+    summary="A portal's report",
+    description="The latest portal report (by id or name): dimension scores, band distribution, portal "
+    "findings (each listing its datasets), duplicate/revision/series clusters, datasets, rank and "
+    "score history.",
+    responses=RESPONSES,
+)
+async def get_portal(portal_id: str, request: Request, repo: RepoDep) -> JSONResponse:
+    portal = await run_in_threadpool(service.get_portal, repo, portal_id)
+    if "application/ld+json" in request.headers.get("accept", "").lower():  # W3C DQV JSON-LD
+        from app.services.dqv import portal_dqv
+
+        return JSONResponse(portal_dqv(portal), media_type="application/ld+json")
+    return JSONResponse(portal)

@@ -1,0 +1,371 @@
+"""The per-dataset work of a catalog run, as a plain function of plain data.
+
+``process_item(spec)`` downloads (through the guarded fetcher), sniffs, loads, profiles and scores
+one dataset and returns a picklable :class:`WorkResult`. It never opens the database: it runs in
+the writer's thread (inline), in a pool process or on a Dask worker alike, and the single writer
+stores what it returns. Nothing here raises for bad data or a bad link: every outcome is a report
+or a named error code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+# Formats worth downloading to score, best first (declared by the catalog; the content decides later).
+TABULAR = ("csv", "tsv", "xlsx", "xls", "json", "jsonl", "geojson", "parquet", "txt", "zip")
+
+_FETCHERS: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """What a worker needs, as plain values (sent once per task; small)."""
+
+    blob_dir: str
+    settings: dict[str, Any]  # Settings fields the fetcher reads (fetch_*), JSON-safe
+    max_bytes: int
+    metadata_only: bool = False
+    signatures: bool = False  # compute the MinHash signatures the portal pass compares
+    reference_date: str | None = None  # ISO date timeliness is judged at (the run's start: no clock)
+    check_links: bool = True  # metadata-only: HEAD each chosen link
+
+
+@dataclass(slots=True)
+class WorkSpec:
+    key: str
+    record: dict[str, Any]  # DatasetRecord as a dict (dataclasses.asdict)
+    config: WorkerConfig
+    conditional: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # url → {etag, last_modified, report_id}
+
+
+@dataclass(slots=True)
+class WorkResult:
+    key: str
+    status: str  # done | failed
+    report: dict[str, Any] | None = None
+    options_key: str = ""
+    reuse_report_id: str | None = None
+    url: str | None = None
+    http_status: int | None = None
+    error_code: str | None = None
+    error: str | None = None
+    fetch: dict[str, Any] | None = None
+    resource: dict[str, Any] | None = None
+    links: list[dict[str, Any]] = field(default_factory=list)
+    signatures: Any = None  # profilers.signatures.Signatures of the loaded table (picklable)
+    metadata: dict[str, Any] | None = None  # the record's metadata assessment (MQA, openness, timeliness)
+    metadata_score: float | None = None  # score of the metadata dimensions alone
+    seconds: float = 0.0
+    worker: str = ""
+
+
+def process_item(spec: WorkSpec) -> WorkResult:
+    """Score one dataset. Never raises: an unexpected error is a failed result naming it."""
+    started = time.perf_counter()
+    try:
+        result = _process(spec)
+    except Exception as exc:  # one dataset never stops the run
+        log.exception("dataset %s failed", spec.key)
+        result = WorkResult(
+            spec.key, "failed", error_code="worker-error", error=f"{type(exc).__name__}: {exc}"
+        )
+    try:
+        _assess_metadata(spec, result)
+    except Exception as exc:  # the data outcome stands; the metadata checks say what broke
+        log.exception("metadata checks of %s failed", spec.key)
+        result.metadata = {"check_error": f"{type(exc).__name__}: {exc}"}
+    result.seconds = round(time.perf_counter() - started, 4)
+    result.worker = f"pid-{os.getpid()}"
+    return result
+
+
+def choose_distribution(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The distribution to score: the first with a URL in the best declared tabular format,
+    else the first with a URL at all."""
+    with_url = [d for d in record.get("distributions") or [] if d.get("url") or d.get("access_url")]
+    if not with_url:
+        return None
+
+    def rank(d: dict[str, Any]) -> int:
+        fmt = _declared(d)
+        return TABULAR.index(fmt) if fmt in TABULAR else len(TABULAR)
+
+    return min(with_url, key=rank)
+
+
+def _process(spec: WorkSpec) -> WorkResult:
+    record, config = spec.record, spec.config
+    dist = choose_distribution(record)
+    if dist is None:
+        return WorkResult(
+            spec.key, "failed", error_code="no-distribution", error="no distribution with a URL"
+        )
+    url = str(dist.get("url") or dist.get("access_url"))
+    name = _name_for(url, dist, spec.key)
+    if config.metadata_only:
+        return _link_status(spec, url)
+    local = _local_path(url)
+    if local is not None:
+        return _score_local(spec, local, name)
+    return _score_remote(spec, url, name)
+
+
+def _score_local(spec: WorkSpec, path: Path, name: str) -> WorkResult:
+    from app.ingest.blobs import store_file
+
+    if not path.is_file():
+        report = failed_report(name, str(path), "download-failed", "the file does not exist")
+        return WorkResult(
+            spec.key,
+            "failed",
+            report=report,
+            url=str(path),
+            error_code="download-failed",
+            error="no such file",
+        )
+    blob = store_file(path, Path(spec.config.blob_dir), limit=1 << 62)  # local files: no size cap
+    return _score_blob(spec, blob, name, url=None, shown_url=str(path))
+
+
+def _score_remote(spec: WorkSpec, url: str, name: str) -> WorkResult:
+    cond = spec.conditional.get(url) or {}
+    fetcher = _fetcher(spec.config)
+    got = fetcher.download(
+        url,
+        Path(spec.config.blob_dir),
+        max_bytes=spec.config.max_bytes,
+        etag=cond.get("etag"),
+        last_modified=cond.get("last_modified"),
+    )
+    fetch = {
+        "url": url,
+        "etag": got.etag,
+        "last_modified": got.last_modified,
+        "http_status": got.status,
+        "content_type": got.content_type,
+        "sha256": got.blob.sha256 if got.blob else None,
+    }
+    if got.not_modified and cond.get("report_id"):
+        return WorkResult(
+            spec.key,
+            "done",
+            reuse_report_id=str(cond["report_id"]),
+            url=url,
+            http_status=got.status,
+            fetch={**fetch, "sha256": cond.get("sha256")},
+        )
+    if got.error_code is not None or got.blob is None:
+        code = got.error_code or "download-failed"
+        message = got.error or "no content"
+        report = failed_report(name, url, code, message, status=got.status)
+        return WorkResult(
+            spec.key,
+            "failed",
+            report=report,
+            url=url,
+            http_status=got.status,
+            error_code=code,
+            error=message,
+            fetch=fetch,
+        )
+    result = _score_blob(spec, got.blob, name, url=url, shown_url=url)
+    result.http_status = got.status
+    result.fetch = fetch
+    return result
+
+
+def _score_blob(spec: WorkSpec, blob: Any, name: str, *, url: str | None, shown_url: str) -> WorkResult:
+    from app.services.scoring import _options_key, score_file
+
+    kept: list[Any] = []
+    keep = None
+    if spec.config.signatures:
+        from profilers.signatures import signatures_of
+
+        def keep(table: Any) -> None:
+            try:
+                kept.append(signatures_of(table))
+            except Exception:  # the portal pass recomputes what is missing; scoring goes on
+                log.exception("signatures of %s failed", blob.sha256)
+
+    report = score_file(blob.path, name, blob.sha256, url=url, keep=keep)
+    src = report["source"]
+    fatal = report.get("fatal")
+    return WorkResult(
+        spec.key,
+        "failed" if fatal else "done",
+        report=report,
+        options_key=_options_key(name),
+        url=shown_url,
+        error_code=fatal,
+        resource={
+            "sha256": blob.sha256,
+            "bytes": blob.size,
+            "format": src.get("format"),
+            "encoding": src.get("encoding"),
+            "name": name,
+            "blob_path": str(blob.path),
+        },
+        signatures=kept[0] if kept else None,
+    )
+
+
+def _link_status(spec: WorkSpec, url: str) -> WorkResult:
+    """Metadata-only: no download. A local path is checked on disk; a URL is recorded unchecked
+    unless the fetcher offers a HEAD request."""
+    local = _local_path(url)
+    if local is not None:
+        ok = local.is_file()
+        return WorkResult(
+            spec.key, "done" if ok else "failed", url=url, error_code=None if ok else "download-failed"
+        )
+    if not spec.config.check_links:
+        return WorkResult(spec.key, "done", url=url, links=[{"url": url, "checked": False}])
+    got = _fetcher(spec.config).head(url)
+    return WorkResult(
+        spec.key,
+        "failed" if got.error_code else "done",
+        url=url,
+        http_status=got.status,
+        error_code=got.error_code,
+        error=got.error,
+        links=[{"url": url, "checked": True, "status": got.status, "content_type": got.content_type}],
+    )
+
+
+def failed_report(
+    name: str, url: str, code: str, message: str, *, status: int | None = None
+) -> dict[str, Any]:
+    """The report of a dataset whose bytes could not be obtained: score 0 with ``download-failed``
+    naming the fetch error code and the HTTP status (the same report ``odq score URL`` gives)."""
+    from app.ingest.fetch import FetchResult
+    from app.services.urls import failed_download_report
+
+    got = FetchResult(url, url, status, None, None, None, None, error_code=code, error=message)
+    return failed_download_report(name, url, got)
+
+
+def _assess_metadata(spec: WorkSpec, result: WorkResult) -> None:
+    """MQA indicators, 5-star openness and timeliness of the record (profilers.metadata), with the
+    link status this worker observed and the format sniffed from the content."""
+    from datetime import date
+
+    from profilers.metadata import LinkStatus, assess
+    from scoring import score_table
+
+    record = record_from_dict(spec.record)
+    links: dict[str, LinkStatus] | None = None
+    if result.url and (result.http_status is not None or result.error_code or result.report is not None):
+        sniffed = None
+        if result.report is not None and not result.report.get("fatal"):
+            sniffed = (result.report.get("source") or {}).get("format")
+        code = (
+            result.error_code
+            if result.error_code not in (None, "unreadable-file", "empty-file", "header-only")
+            else None
+        )
+        links = {
+            result.url: LinkStatus(
+                result.url,
+                status=result.http_status,
+                error_code=code,
+                content_type=(result.fetch or {}).get("content_type")
+                or next((link.get("content_type") for link in result.links), None),
+                sniffed_format=sniffed,
+            )
+        }
+    reference = date.fromisoformat(spec.config.reference_date) if spec.config.reference_date else date.today()
+    assessment = assess(record, reference, links)
+    card = score_table(assessment.results, _no_table_metrics())
+    result.metadata = assessment.to_dict()
+    result.metadata["mqa_counts"] = {r.indicator.key: [r.met, r.units] for r in assessment.mqa.indicators}
+    result.metadata["score"] = card.score
+    result.metadata_score = card.score
+
+
+def _no_table_metrics() -> Any:
+    from profilers.types import Metrics
+
+    return Metrics()
+
+
+def record_from_dict(data: dict[str, Any]) -> Any:
+    """A DatasetRecord back from ``dataclasses.asdict`` (unknown keys ignored)."""
+    from dataclasses import fields
+
+    from profilers.record import DatasetRecord, Distribution
+
+    dist_keys = {f.name for f in fields(Distribution)}
+    rec_keys = {f.name for f in fields(DatasetRecord)}
+    values = {k: v for k, v in data.items() if k in rec_keys and k != "distributions"}
+    dists = [
+        Distribution(**{k: v for k, v in d.items() if k in dist_keys})
+        for d in data.get("distributions") or []
+    ]
+    return DatasetRecord(**values, distributions=dists)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _fetcher(config: WorkerConfig) -> Any:
+    """One fetcher per process and configuration (connection pools and robots.txt are reused)."""
+    key = tuple(sorted(config.settings.items()))
+    fetcher = _FETCHERS.get(key)
+    if fetcher is None:
+        from app.ingest.fetch import Fetcher
+        from app.settings import Settings
+
+        fetcher = Fetcher(Settings(**config.settings))
+        _FETCHERS[key] = fetcher
+    return fetcher
+
+
+def _declared(dist: dict[str, Any]) -> str:
+    fmt = str(dist.get("format") or "").strip().lower().lstrip(".")
+    if not fmt:
+        media = str(dist.get("media_type") or "").lower()
+        for known in TABULAR:
+            if known in media:
+                return known
+        if "excel" in media or "spreadsheet" in media:
+            return "xlsx"
+        path = urlsplit(str(dist.get("url") or "")).path.lower()
+        ext = posixpath.splitext(path)[1].lstrip(".")
+        return ext
+    return {"text/csv": "csv", "xls/xlsx": "xlsx", "excel": "xlsx"}.get(fmt, fmt)
+
+
+def _name_for(url: str, dist: dict[str, Any], key: str) -> str:
+    """A display name whose extension is the declared format (it drives format-mismatch)."""
+    local = _local_path(url)
+    base = local.name if local is not None else posixpath.basename(unquote(urlsplit(url).path))
+    base = "".join(ch for ch in base if ch.isprintable())[:200]
+    declared = _declared(dist)
+    if base and posixpath.splitext(base)[1]:
+        return base
+    stem = base or "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in key)[:80] or "dataset"
+    return f"{stem}.{declared}" if declared else stem
+
+
+def _local_path(url: str) -> Path | None:
+    """A local file path (the dir and manifest kinds), or None for a URL."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return None
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    if parts.scheme and len(parts.scheme) > 1:  # another scheme (ftp:, mailto:): not local
+        return None
+    return Path(url)

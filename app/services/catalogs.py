@@ -1,0 +1,583 @@
+"""Use-case: score a whole catalog, durably.
+
+A run is harvested into rows first (``catalog_items``, one per dataset, with its record), then the
+pending rows are sent to an executor (inline, process pool, Dask) and every result comes back to
+this process, the single writer, which stores it in one transaction with the item's new status.
+A run killed at any point is resumed by :func:`resume_unfinished` (the CLI and the server both call
+it): the harvest is repeated only if it had not finished (new keys only), and only pending items
+are scored — nothing twice, nothing lost. One dataset that fails never stops the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from app.errors import BadRequest, NotFound
+from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, make_executor
+from app.jobs.work import WorkerConfig, WorkResult, WorkSpec, choose_distribution, process_item
+from app.settings import Settings
+from app.storage.catalogs import CatalogRuns, ItemResult, utcnow
+from app.storage.repository import Repository
+from scoring import band_for
+
+log = logging.getLogger(__name__)
+
+KINDS = ("auto", "ckan", "dcat", "datajson", "socrata", "ods", "manifest", "dir")
+HARVEST_BATCH = 1000
+WRITE_BATCH_SECONDS = 0.5  # results are stored at least this often (and at most 200 per transaction)
+WRITE_BATCH_MAX = 200
+RATE_WINDOW = timedelta(minutes=5)
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class CatalogError(BadRequest):
+    code = "catalog-error"
+
+
+def run_catalog(
+    repo: Repository,
+    settings: Settings,
+    source: str,
+    *,
+    kind: str = "auto",
+    portal: str | None = None,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    metadata_only: bool = False,
+    check_links: bool = True,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Harvest ``source``, score every dataset, store everything; return the run summary."""
+    run_id = create_run(
+        repo,
+        source,
+        kind=kind,
+        portal=portal,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        metadata_only=metadata_only,
+        check_links=check_links,
+    )
+    return execute_run(repo, settings, run_id, progress=progress, stop=stop)
+
+
+def create_run(
+    repo: Repository,
+    source: str,
+    *,
+    kind: str = "auto",
+    portal: str | None = None,
+    executor: str = "inline",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    metadata_only: bool = False,
+    check_links: bool = True,
+) -> str:
+    """Record a new run (status queued) and return its id; nothing is fetched yet. A metadata-only
+    run HEADs each dataset's link unless ``check_links`` is false (then no request per dataset)."""
+    if kind not in KINDS:
+        raise BadRequest(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.", code="invalid-kind")
+    if executor not in EXECUTORS:
+        raise BadRequest(
+            f"Unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}.", code="invalid-executor"
+        )
+    if not source or not source.strip():
+        raise BadRequest("No catalog source given.", code="missing-source")
+    if workers is not None and workers < 1:
+        raise BadRequest("workers must be at least 1.", code="invalid-workers")
+    return CatalogRuns(repo.store).create_run(
+        source.strip(),
+        kind,
+        portal=portal,
+        executor=executor,
+        metadata_only=metadata_only,
+        options={"workers": workers, "scheduler": scheduler, "check_links": check_links},
+    )
+
+
+def execute_run(
+    repo: Repository,
+    settings: Settings,
+    run_id: str,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) ``run_id`` to the end: harvest if not complete, score pending items,
+    portal pass. Returns the summary (also what ``GET /api/v1/jobs/{id}`` shows)."""
+    runs = CatalogRuns(repo.store)
+    run = runs.get_run(run_id)
+    if run is None:
+        raise NotFound(f"No job with id {run_id!r}.", code="job-not-found")
+    try:
+        if run["total"] is None:
+            _harvest(runs, settings, run)
+            run = runs.get_run(run_id) or run
+        runs.mark_started(run_id)
+        _score_pending(repo, runs, settings, run, progress, stop)
+        if stop is not None and stop.is_set():
+            return job_status(repo, run_id)  # left running: resumed at the next start
+        summary = {"catalog": _catalog_summary(runs, run), "portal": _portal_pass(repo, runs, run)}
+        runs.update_run(run_id, status="done", finished_at=utcnow(), portal_json=summary)
+    except (CatalogError, ExecutorUnavailable) as exc:
+        runs.update_run(run_id, status="failed", error=str(exc), finished_at=utcnow())
+        raise
+    except Exception as exc:
+        if repo.store.closed:
+            raise
+        log.exception("catalog run %s failed", run_id)
+        runs.update_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
+        raise
+    return job_status(repo, run_id)
+
+
+def resume_unfinished(
+    repo: Repository,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> list[dict[str, Any]]:
+    """Finish every run a crash or a shutdown left unfinished; returns their summaries."""
+    out = []
+    for run in CatalogRuns(repo.store).unfinished_runs():
+        if stop is not None and stop.is_set():
+            break
+        try:
+            out.append(execute_run(repo, settings, run["id"], progress=progress, stop=stop))
+        except Exception as exc:  # a run that cannot finish is marked failed; the others go on
+            log.warning("resuming run %s failed: %s", run["id"], exc)
+            out.append(job_status(repo, run["id"]))
+    return out
+
+
+def job_status(repo: Repository, run_id: str) -> dict[str, Any]:
+    """A run with its counts, rate (datasets per minute) and ETA (seconds)."""
+    runs = CatalogRuns(repo.store)
+    run = runs.get_run(run_id)
+    if run is None:
+        raise NotFound(f"No job with id {run_id!r}.", code="job-not-found")
+    counts = runs.counts(run_id)
+    finished = counts["done"] + counts["failed"]
+    total = run["total"] if run["total"] is not None else counts["harvested"]
+    rate = None
+    eta = None
+    started = run["started_at"]
+    if started is not None:
+        now = utcnow() if run["finished_at"] is None else run["finished_at"]
+        window_start = max(started, now - RATE_WINDOW)
+        elapsed = (now - window_start).total_seconds()
+        recent = runs.finished_since(run_id, window_start) if run["finished_at"] is None else finished
+        if run["finished_at"] is not None:
+            elapsed = (now - started).total_seconds()
+        if elapsed > 0 and recent:
+            rate = round(recent / elapsed * 60.0, 2)
+            remaining = max(0, (total or 0) - finished)
+            eta = round(remaining / (recent / elapsed), 1) if run["status"] != "done" else 0.0
+    return {
+        "job_id": run_id,
+        "id": run_id,
+        "kind": "catalog",
+        "status": run["status"],
+        "source": run["source"],
+        "catalog_kind": run["kind"],
+        "portal": run["portal"],
+        "executor": run["executor"],
+        "metadata_only": run["metadata_only"],
+        "error": run["error"],
+        "counts": {"total": total, **counts, "finished": finished},
+        "rate_per_minute": rate,
+        "eta_seconds": eta,
+        "created_at": _iso(run["created_at"]),
+        "started_at": _iso(run["started_at"]),
+        "finished_at": _iso(run["finished_at"]),
+        "portal_pass": (run["portal_summary"] or {}).get("portal"),
+        "catalog": (run["portal_summary"] or {}).get("catalog"),
+    }
+
+
+def run_items(repo: Repository, run_id: str) -> list[dict[str, Any]]:
+    """The datasets of a run with their outcome (record left out)."""
+    if CatalogRuns(repo.store).get_run(run_id) is None:
+        raise NotFound(f"No job with id {run_id!r}.", code="job-not-found")
+    items = CatalogRuns(repo.store).items(run_id)
+    for item in items:
+        item.pop("record", None)
+    return items
+
+
+# -- background runs (the API) ------------------------------------------------------------------
+
+
+class BackgroundRuns:
+    """Runs catalog jobs in threads of the server process (the server is the only writer). On
+    shutdown :meth:`stop` asks them to stop between datasets; what is left is resumed at the
+    next start (:meth:`resume`)."""
+
+    def __init__(self, repo: Repository, settings: Settings) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def start(self, run_id: str) -> None:
+        with self._lock:
+            if run_id in self._threads and self._threads[run_id].is_alive():
+                return
+            thread = threading.Thread(
+                target=self._run, args=(run_id,), name=f"odq-run-{run_id[:8]}", daemon=True
+            )
+            self._threads[run_id] = thread
+            thread.start()
+
+    def resume(self) -> list[str]:
+        ids = [r["id"] for r in CatalogRuns(self.repo.store).unfinished_runs()]
+        for run_id in ids:
+            self.start(run_id)
+        return ids
+
+    def _run(self, run_id: str) -> None:
+        try:
+            execute_run(self.repo, self.settings, run_id, stop=self.stop_event)
+        except Exception as exc:
+            if not self.stop_event.is_set():
+                log.warning("catalog run %s ended with an error: %s", run_id, exc)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads.values()):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def running(self) -> list[str]:
+        return [k for k, t in self._threads.items() if t.is_alive()]
+
+
+# -- internals ----------------------------------------------------------------------------------
+
+
+def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> None:
+    """Write every harvested record as a pending item (idempotent: a re-harvest adds new keys only)."""
+    run_id, source = run["id"], run["source"]
+    runs.update_run(run_id, status="harvesting")
+    records, kind = _records(settings, source, run["kind"])
+    runs.update_run(run_id, kind=kind)
+    # Metadata-only without link checks needs no network per dataset: each record is measured as
+    # it is harvested and stored finished, in batches (a crash re-harvests; stored keys are kept).
+    measure = bool(run["metadata_only"]) and not (run["options"] or {}).get("check_links", True)
+    reference = run["created_at"].date()
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, str, str | None, dict[str, Any]]] = []
+    done: list[ItemResult] = []
+    for ordinal, record in enumerate(records, start=1):
+        key = str(getattr(record, "id", None) or f"dataset-{ordinal}")
+        # Catalogs repeat ids now and then: the n-th repeat gets "#n", the same on every harvest.
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n:
+            key = f"{key}#{n + 1}"
+        if measure:
+            batch.append((ordinal, key, record.title, _record_summary(record)))
+            done.append(_measure_metadata(key, record, reference))
+        else:
+            batch.append((ordinal, key, record.title, record_to_dict(record)))
+        if len(batch) >= HARVEST_BATCH:
+            runs.add_items(run_id, batch, done if measure else None)
+            batch, done = [], []
+    runs.add_items(run_id, batch, done if measure else None)
+    runs.update_run(run_id, total=runs.counts(run_id)["harvested"])
+
+
+SUMMARY_FIELDS = ("id", "title", "publisher", "licence", "modified", "issued", "frequency", "landing_page")
+
+
+def _record_summary(record: Any) -> dict[str, Any]:
+    """What a finished metadata-only item keeps of its record (no raw source, no distributions)."""
+    out = {k: getattr(record, k, None) for k in SUMMARY_FIELDS}
+    out["distributions"] = [
+        {"url": d.url or d.access_url, "format": d.format} for d in record.distributions[:20]
+    ]
+    return out
+
+
+def _measure_metadata(key: str, record: Any, reference: Any) -> ItemResult:
+    """The metadata checks of one record, without any link check: its MQA score (0–100, from the
+    405-point scale) and the findings, compactly."""
+    from profilers.metadata import assess
+
+    assessment = assess(record, reference, None)
+    mqa = assessment.mqa
+    score_405 = mqa.score_405
+    score = round(score_405 / 405 * 100, 2)
+    outcome = {
+        "metadata": {
+            "score": score,
+            "score_405": round(score_405, 1),
+            "mqa_counts": {r.indicator.key: [r.met, r.units] for r in mqa.indicators},
+            "stars": assessment.stars,
+            "findings": [
+                {"code": f.code, "dimension": f.dimension, "count": f.count, "share": round(f.share, 6)}
+                for f in assessment.findings
+            ],
+        }
+    }
+    dist = next((d for d in record.distributions if d.url or d.access_url), None)
+    return ItemResult(
+        key,
+        "done",
+        url=(dist.url or dist.access_url) if dist else None,
+        error_code=None if dist else "no-distribution",
+        outcome=outcome,
+        score=score,
+        band=band_for(score),
+    )
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    """A DatasetRecord as plain data, shallowly (``dataclasses.asdict`` deep-copies the raw source
+    record, which costs more than everything else a metadata-only run does)."""
+    if not dataclasses.is_dataclass(record):
+        return dict(record)
+    data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    data["distributions"] = [
+        {f.name: getattr(d, f.name) for f in dataclasses.fields(d)} for d in data.get("distributions") or []
+    ]
+    return data
+
+
+def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any], str]:
+    """The records of ``source`` through the catalog adapters (app.catalogs)."""
+    try:
+        from app import catalogs
+    except ImportError as exc:  # pragma: no cover - the adapters ship with the app
+        raise CatalogError(f"catalog adapters are not available: {exc}") from exc
+    from app.ingest.fetch import Fetcher, FetchError
+
+    fetcher = None if _is_local(source) else Fetcher(settings)
+    try:
+        if kind == "auto":
+            kind = catalogs.detect_kind(source, fetcher)
+        records = list(catalogs.harvest(source, kind, fetcher))
+    except (FetchError, catalogs.CatalogError) as exc:
+        raise CatalogError(f"could not harvest {source}: {exc.code}: {exc}", code="harvest-failed") from exc
+    except (ValueError, OSError) as exc:
+        raise CatalogError(f"could not harvest {source}: {exc}", code="harvest-failed") from exc
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+    return iter(records), kind
+
+
+def _is_local(source: str) -> bool:
+    return not source.lower().startswith(("http://", "https://"))
+
+
+def worker_config(settings: Settings, metadata_only: bool, signatures: bool = False) -> WorkerConfig:
+    fields = {
+        k: v
+        for k, v in settings.model_dump(mode="json").items()
+        if k.startswith("fetch_") or k in ("data_dir",)
+    }
+    return WorkerConfig(
+        blob_dir=str(Path(settings.blob_dir).resolve()),
+        settings=fields,
+        max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
+        metadata_only=metadata_only,
+        signatures=signatures,
+    )
+
+
+def _score_pending(
+    repo: Repository,
+    runs: CatalogRuns,
+    settings: Settings,
+    run: dict[str, Any],
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> None:
+    run_id = run["id"]
+    pending = runs.pending(run_id)
+    if not pending:
+        return
+    config = dataclasses.replace(
+        worker_config(settings, bool(run["metadata_only"]), signatures=bool(run["portal"])),
+        reference_date=run["created_at"].date().isoformat(),
+        check_links=bool((run["options"] or {}).get("check_links", True)),
+    )
+    urls = []
+    for _, record in pending:
+        dist = choose_distribution(record)
+        if dist is not None:
+            urls.append(str(dist.get("url") or dist.get("access_url")))
+    states = {} if run["metadata_only"] else runs.fetch_states(urls)
+
+    def specs() -> Iterator[WorkSpec]:
+        for key, record in pending:
+            if stop is not None and stop.is_set():
+                return
+            dist = choose_distribution(record)
+            url = str(dist.get("url") or dist.get("access_url")) if dist else ""
+            cond = {url: states[url]} if url in states else {}
+            yield WorkSpec(key, record, config, cond)
+
+    options = run["options"] or {}
+    total = run["total"] or len(pending)
+    buffer: list[ItemResult] = []
+    signatures: list[tuple[str, Any]] = []
+    last_write = time.monotonic()
+    finished = total - len(pending)
+    executor: Any
+    if run["metadata_only"] and run["executor"] == "inline":
+        # Link checks wait on the network, not the CPU: threads of this process do them.
+        executor = ThreadExecutor(max(4, settings.fetch_per_host))
+    else:
+        executor = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
+    try:
+        for spec, out in executor.map_unordered(process_item, specs()):
+            result = out if isinstance(out, WorkResult) else _crashed(spec, out)
+            buffer.append(_to_item(result, spec.record))
+            if result.signatures is not None and result.resource is not None:
+                signatures.append((result.resource["sha256"], result.signatures))
+            finished += 1
+            if len(buffer) >= WRITE_BATCH_MAX or time.monotonic() - last_write >= WRITE_BATCH_SECONDS:
+                _store(repo, runs, run_id, buffer, signatures)
+                buffer, signatures, last_write = [], [], time.monotonic()
+            if progress is not None:
+                progress({"run_id": run_id, "finished": finished, "total": total, "key": spec.key})
+            if stop is not None and stop.is_set():
+                break
+        _store(repo, runs, run_id, buffer, signatures)
+        buffer = []
+    finally:
+        if buffer and not repo.store.closed:
+            _store(repo, runs, run_id, buffer, signatures)
+        executor.close()
+
+
+def _store(
+    repo: Repository,
+    runs: CatalogRuns,
+    run_id: str,
+    results: list[ItemResult],
+    signatures: list[tuple[str, Any]],
+) -> None:
+    """The results (one transaction), then the signatures the portal pass compares (a crash
+    between the two loses nothing: the pass recomputes missing signatures from the blobs)."""
+    runs.complete(run_id, results)
+    if signatures:
+        from app.storage.portals import PortalStore
+
+        PortalStore(repo).save_many(list(dict(signatures).items()))  # one transaction, each sha once
+
+
+def _crashed(spec: WorkSpec, exc: BaseException) -> WorkResult:
+    return WorkResult(spec.key, "failed", error_code="worker-error", error=f"{type(exc).__name__}: {exc}")
+
+
+def _to_item(result: WorkResult, record: dict[str, Any]) -> ItemResult:
+    outcome: dict[str, Any] = {"seconds": result.seconds, "worker": result.worker}
+    if result.metadata is not None:
+        outcome["metadata"] = result.metadata
+    if result.error:
+        outcome["error"] = result.error
+    if result.links:
+        outcome["links"] = result.links
+    if result.fetch and result.fetch.get("url"):
+        outcome["final"] = {k: result.fetch.get(k) for k in ("http_status", "content_type")}
+    return ItemResult(
+        key=result.key,
+        status=result.status,
+        report=result.report,
+        options_key=result.options_key,
+        reuse_report_id=result.reuse_report_id,
+        url=result.url,
+        http_status=result.http_status,
+        error_code=result.error_code,
+        outcome=outcome,
+        fetch=result.fetch,
+        resource=result.resource,
+        score=result.metadata_score if result.report is None and result.reuse_report_id is None else None,
+        band=band_for(result.metadata_score)
+        if result.metadata_score is not None and result.report is None and result.reuse_report_id is None
+        else None,
+    )
+
+
+def _catalog_summary(runs: CatalogRuns, run: dict[str, Any]) -> dict[str, Any]:
+    """Catalog-level metadata quality: the MQA value of the whole catalog (points × share of the
+    datasets/distributions meeting each indicator) and datasets that share a title."""
+    from profilers.metadata import INDICATORS, MqaResult, catalog_mqa, duplicate_titles
+    from profilers.metadata.mqa import IndicatorResult
+    from profilers.record import DatasetRecord
+
+    met = {i.key: 0 for i in INDICATORS}
+    units = {i.key: 0 for i in INDICATORS}
+    measured = 0
+    records = []
+    for key, title, counts in runs.mqa_counts(run["id"]):
+        records.append(DatasetRecord(id=key, title=title))
+        if counts:
+            measured += 1
+            for k, (m, u) in counts.items():
+                if k in met:
+                    met[k] += m
+                    units[k] += u
+    mqa = None
+    if measured:
+        # catalog_mqa sums met and units over the datasets: one result holding the sums is the same.
+        mqa = catalog_mqa([MqaResult([IndicatorResult(i, met[i.key], units[i.key]) for i in INDICATORS])])
+        mqa["datasets"] = measured
+    return {"mqa": mqa, "findings": duplicate_titles(records)}
+
+
+def _portal_pass(repo: Repository, runs: CatalogRuns, run: dict[str, Any]) -> dict[str, Any] | None:
+    """Feed the run's datasets to the portal service and run its pass (one DuckDB join)."""
+    portal = run["portal"]
+    if not portal:
+        return None
+    try:
+        from app.services import portals
+    except ImportError:
+        log.warning("portal service not available: run %s not added to portal %s", run["id"], portal)
+        return None
+    items = runs.items(run["id"])
+    entries = []
+    for item in items:
+        record = item["record"]
+        report = repo.get_report(item["report_id"]) if item["report_id"] else None
+        entries.append(
+            portals.DatasetEntry(
+                key=item["key"],
+                title=item["title"],
+                name=item["url"] or item["key"],
+                report=report,
+                url=item["url"],
+                metadata={k: v for k, v in record.items() if k not in ("raw", "distributions")},
+                extra_findings=list((item["outcome"].get("metadata") or {}).get("findings") or []),
+            )
+        )
+    started = time.perf_counter()
+    portals.add_datasets(repo, portal, entries, kind=run["kind"], source=run["source"])
+    portal_report = portals.run_portal_pass(repo, portal)
+    return {
+        "portal": portal,
+        "datasets": len(entries),
+        "score": portal_report.get("score") if isinstance(portal_report, dict) else None,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"

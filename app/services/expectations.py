@@ -1,0 +1,228 @@
+"""Use-cases of declared rules: read an uploaded Great Expectations suite or Frictionless Table
+Schema (a clear 4xx when it cannot be used), apply them after profiling, keep a suite per portal,
+and export the suite a stored report's dataset meets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from app.errors import InvalidRequest, NotFound
+from app.storage.keys import valid_portal
+from app.storage.repository import Repository
+from app.storage.suites import SuiteStore
+from profilers import expectations as gx_suites
+from profilers.context import SourceInfo, Structure, Table
+from profilers.expectations import Suite, SuiteError
+from profilers.schema import SchemaError, TableSchema, check_schema, parse_schema
+from profilers.types import CheckResult
+
+log = logging.getLogger(__name__)
+
+MAX_DECLARED_BYTES = 1024 * 1024
+"""Largest suite or schema accepted (a suite of thousands of expectations is a few hundred KB)."""
+SCHEMA_SUPERSEDES = "type-error"
+"""The inferred-type check a declared schema replaces: the declared types are the authority."""
+
+
+class InvalidDeclaration(InvalidRequest):
+    """422: a suite or schema that cannot be used (the code says why)."""
+
+    code = "invalid-suite"
+
+
+# ---- parse -----------------------------------------------------------------------------------
+
+
+def read_suite(source: str | bytes | Mapping[str, Any]) -> Suite:
+    """A validated suite, or a 422 ``invalid-suite`` / ``unknown-expectation`` (naming every unknown
+    type) / ``invalid-expectation``."""
+    if isinstance(source, str | bytes) and len(source) > MAX_DECLARED_BYTES:
+        raise InvalidDeclaration("The expectation suite is larger than 1 MiB.", code="invalid-suite")
+    try:
+        return gx_suites.parse_suite(source)
+    except SuiteError as exc:
+        detail = {"unknown": exc.unknown} if exc.unknown else {}
+        raise InvalidDeclaration(exc.message, code=exc.code, **detail) from None
+
+
+def read_schema(
+    source: str | bytes | Mapping[str, Any], data_name: str | None = None, base_dir: Path | None = None
+) -> TableSchema:
+    """A validated Table Schema (or a datapackage resource's), or a 422 ``invalid-schema`` /
+    ``resource-not-found`` / ``schema-reference``."""
+    if isinstance(source, str | bytes) and len(source) > MAX_DECLARED_BYTES:
+        raise InvalidDeclaration("The schema is larger than 1 MiB.", code="invalid-schema")
+    try:
+        return parse_schema(source, data_name=data_name, base_dir=base_dir)
+    except SchemaError as exc:
+        raise InvalidDeclaration(exc.message, code=exc.code) from None
+
+
+def read_upload_fields(
+    fields: Mapping[str, str], data_name: str | None
+) -> tuple[Suite | None, TableSchema | None]:
+    """The optional ``expectations`` and ``schema`` form fields of an upload (empty = absent)."""
+    suite_text = (fields.get("expectations") or "").strip()
+    schema_text = (fields.get("schema") or "").strip()
+    suite = read_suite(suite_text) if suite_text else None
+    schema = read_schema(schema_text, data_name=data_name) if schema_text else None
+    return suite, schema
+
+
+# ---- apply -----------------------------------------------------------------------------------
+
+
+def apply_declared(
+    table: Table, results: list[CheckResult], suite: Suite | None, schema: TableSchema | None
+) -> list[CheckResult]:
+    """``results`` with the declared schema's and suite's results added (their notes go to the
+    table's notes). A schema replaces the inferred-type check. A crash is a check-error."""
+    out = list(results)
+    if schema is not None:
+        try:
+            checked, notes = check_schema(table, schema)
+        except Exception as exc:  # the run goes on, like a crashing check
+            log.exception("schema check failed")
+            checked, notes = CheckResult("schema", "validity", "check-error", error=_error(exc)), []
+        if checked.status in ("pass", "fail"):
+            out = [
+                CheckResult(r.code, r.dimension, "not-applicable") if r.code == SCHEMA_SUPERSEDES else r
+                for r in out
+            ]
+            notes = ["Types are the declared schema's; the inferred type check did not run.", *notes]
+        out.append(checked)
+        table.structure.notes.extend(notes)
+    if suite is not None:
+        try:
+            ran, notes = gx_suites.run_suite(table, suite)
+        except Exception as exc:
+            log.exception("expectation suite failed")
+            ran, notes = CheckResult(gx_suites.CHECK, "validity", "check-error", error=_error(exc)), []
+        out.append(ran)
+        table.structure.notes.extend(notes)
+    return out
+
+
+def describe(suite: Suite | None, schema: TableSchema | None) -> dict[str, Any]:
+    """What was declared, for the report (``declared``); empty when nothing was."""
+    out: dict[str, Any] = {}
+    if suite is not None:
+        out["expectations"] = {
+            "name": suite.name,
+            "expectations": len(suite.expectations),
+            "fingerprint": suite.fingerprint,
+        }
+    if schema is not None:
+        out["schema"] = {
+            "fields": len(schema.fields),
+            "resource": schema.resource,
+            "fingerprint": schema.fingerprint,
+        }
+    return out
+
+
+def options_key(suite: Suite | None, schema: TableSchema | None) -> str:
+    """The part of a report's cache key the declarations make: '' without any, so plain reports
+    keep their key, and a report made with a suite or schema is never served for another."""
+    key = ""
+    if suite is not None:
+        key += f";expectations={suite.fingerprint}"
+    if schema is not None:
+        key += f";schema={schema.fingerprint}"
+    return key
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+# ---- a portal's suite ------------------------------------------------------------------------
+
+
+def _check_portal(portal: str) -> None:
+    if not valid_portal(portal):
+        raise NotFound(
+            f"No portal {portal!r}: a portal name is 1-100 letters, digits, '.', '_' or '-'.",
+            code="portal-not-found",
+        )
+
+
+def put_portal_suite(repo: Repository, portal: str, body: bytes, updated_by: str | None) -> dict[str, Any]:
+    """Validate and store ``portal``'s suite; its summary."""
+    _check_portal(portal)
+    if not body.strip():
+        raise InvalidDeclaration("Send the suite as the JSON body of the request.", code="invalid-suite")
+    suite = read_suite(body)
+    stored = SuiteStore(repo).put(
+        portal, suite.name, suite.fingerprint, len(suite.expectations), suite.to_json(), updated_by
+    )
+    return {"ok": True, **stored.summary()}
+
+
+def get_portal_suite(repo: Repository, portal: str) -> dict[str, Any]:
+    """``portal``'s suite as GX 1.x JSON, or 404 ``suite-not-found``."""
+    _check_portal(portal)
+    stored = SuiteStore(repo).get(portal)
+    if stored is None:
+        raise NotFound(f"Portal {portal!r} has no expectation suite.", code="suite-not-found")
+    suite = dict(stored.suite)
+    suite["meta"] = {**(suite.get("meta") or {}), "odq": stored.summary()}
+    return suite
+
+
+def portal_suite(repo: Repository, portal: str | None) -> Suite | None:
+    """The suite to apply to a dataset scored into ``portal`` (None when it has none)."""
+    if not portal or not valid_portal(portal):
+        return None
+    stored = SuiteStore(repo).get(portal)
+    return Suite.trusted(stored.suite) if stored is not None else None
+
+
+# ---- export ----------------------------------------------------------------------------------
+
+
+def export_suite(repo: Repository, report_id: str) -> dict[str, Any]:
+    """The GX suite the dataset of a stored report meets: from its kept rows (min/max, value sets,
+    patterns), or from the report's column statistics when the rows were not kept."""
+    report = repo.get_report(report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id!r}.", code="report-not-found")
+    source = report.get("source") or {}
+    name = str(source.get("name") or report_id)
+    rows = SuiteStore(repo).loaded_rows(str(source.get("sha256") or "")) if not report.get("fatal") else None
+    if rows is not None:
+        labels, arrow = rows
+        table = _table(source, labels, pl.from_arrow(arrow))  # type: ignore[arg-type]
+        suite = gx_suites.suite_from_table(table, name)
+        basis = "rows"
+    else:
+        suite = gx_suites.suite_from_columns(report.get("columns") or [], int(source.get("rows") or 0), name)
+        basis = "column statistics"
+    suite["meta"].update({"report_id": report_id, "sha256": source.get("sha256"), "basis": basis})
+    return suite
+
+
+def _table(source: Mapping[str, Any], labels: list[str], frame: pl.DataFrame) -> Table:
+    cols = [f"c{i}" for i in range(1, len(labels) + 1)]
+    data = frame.select(
+        pl.col("__row").cast(pl.Int64),
+        *[
+            pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String).alias(c)
+            for c in cols
+        ],
+    ).with_columns(__width=pl.lit(len(labels), pl.Int64), __extra=pl.lit(None, pl.String))
+    info = SourceInfo(
+        name=str(source.get("name") or ""),
+        sha256=str(source.get("sha256") or ""),
+        bytes=int(source.get("bytes") or 0),
+        format=str(source.get("format") or ""),
+        header_row=source.get("header_row"),
+        rows=data.height,
+        columns=len(labels),
+    )
+    return Table(info, Structure(), labels, data)

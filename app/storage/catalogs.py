@@ -1,0 +1,525 @@
+"""All SQL of catalog runs: the run rows, one row per dataset of a run, conditional-GET state.
+
+A worker's result is stored by :meth:`CatalogRuns.complete` in one transaction together with the
+report it produced, so "scored" and "marked done" cannot drift apart: a run killed at any point
+resumes with exactly the items that are still pending.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from app.storage.repository import _find_report, _finding_rows, _report_row, _score_rows
+from app.storage.store import Store
+
+UNFINISHED = ("queued", "harvesting", "running")
+
+_RUN_COLUMNS = (
+    "id",
+    "source",
+    "kind",
+    "portal",
+    "executor",
+    "metadata_only",
+    "options_json",
+    "status",
+    "error",
+    "total",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "portal_json",
+)
+
+
+@dataclass(slots=True)
+class ItemResult:
+    """What the single writer stores for one dataset (built from a worker's result)."""
+
+    key: str
+    status: str  # done | failed
+    report: dict[str, Any] | None = None
+    options_key: str = ""
+    reuse_report_id: str | None = None  # unchanged resource (HTTP 304): its last report
+    url: str | None = None
+    http_status: int | None = None
+    error_code: str | None = None
+    outcome: dict[str, Any] = field(default_factory=dict)
+    fetch: dict[str, Any] | None = None  # {url, etag, last_modified, sha256, content_type, http_status}
+    resource: dict[str, Any] | None = None  # {sha256, bytes, format, encoding, name, blob_path}
+    score: float | None = None  # when there is no report (metadata-only): the metadata score
+    band: str | None = None
+
+
+class CatalogRuns:
+    """Typed access to catalog_runs, catalog_items and fetch_state."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        source: str,
+        kind: str,
+        *,
+        portal: str | None,
+        executor: str,
+        metadata_only: bool,
+        options: Mapping[str, Any] | None = None,
+        status: str = "queued",
+    ) -> str:
+        run_id = uuid.uuid4().hex
+        with self.store.transaction() as cur:
+            cur.execute(
+                """
+                INSERT INTO catalog_runs (id, source, kind, portal, executor, metadata_only, options_json,
+                                          status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    run_id,
+                    source,
+                    kind,
+                    portal,
+                    executor,
+                    metadata_only,
+                    _dumps(dict(options or {})),
+                    status,
+                    _utcnow(),
+                ],
+            )
+        return run_id
+
+    def update_run(self, run_id: str, **values: Any) -> None:
+        """Set columns of a run: status, kind, error, total, started_at, finished_at, portal_json."""
+        allowed = {"status", "kind", "error", "total", "started_at", "finished_at", "portal_json"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not run columns: {sorted(unknown)}")
+        if not values:
+            return
+        if "portal_json" in values and values["portal_json"] is not None:
+            values["portal_json"] = _dumps(values["portal_json"])
+        names = sorted(values)  # from the allowed set above: safe as identifiers
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        with self.store.transaction() as cur:
+            cur.execute(
+                f"UPDATE catalog_runs SET {assignments} WHERE id = ?", [*(values[n] for n in names), run_id]
+            )
+
+    def mark_started(self, run_id: str) -> None:
+        with self.store.transaction() as cur:
+            cur.execute(
+                "UPDATE catalog_runs SET status = 'running', started_at = coalesce(started_at, ?) WHERE id = ?",
+                [_utcnow(), run_id],
+            )
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        rows = (
+            self.store.cursor()
+            .execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM catalog_runs WHERE id = ?", [run_id])
+            .fetchall()
+        )
+        return _run_dict(rows[0]) if rows else None
+
+    def unfinished_runs(self) -> list[dict[str, Any]]:
+        """Runs a crash or a shutdown left behind, oldest first."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                f"SELECT {', '.join(_RUN_COLUMNS)} FROM catalog_runs WHERE status IN (?, ?, ?) "
+                "ORDER BY created_at, id",
+                list(UNFINISHED),
+            )
+            .fetchall()
+        )
+        return [_run_dict(r) for r in rows]
+
+    def counts(self, run_id: str) -> dict[str, int]:
+        """``{harvested, pending, done, failed}`` of a run's items."""
+        rows = (
+            self.store.cursor()
+            .execute("SELECT status, count(*) FROM catalog_items WHERE run_id = ? GROUP BY status", [run_id])
+            .fetchall()
+        )
+        by = {status: int(n) for status, n in rows}
+        return {
+            "harvested": sum(by.values()),
+            "pending": by.get("pending", 0),
+            "done": by.get("done", 0),
+            "failed": by.get("failed", 0),
+        }
+
+    def finished_since(self, run_id: str, since: datetime) -> int:
+        row = (
+            self.store.cursor()
+            .execute(
+                "SELECT count(*) FROM catalog_items WHERE run_id = ? AND status <> 'pending' AND finished_at >= ?",
+                [run_id, since],
+            )
+            .fetchall()
+        )
+        return int(row[0][0])
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def add_items(
+        self,
+        run_id: str,
+        items: Sequence[tuple[int, str, str | None, dict[str, Any]]],
+        done: Sequence[ItemResult] | None = None,
+    ) -> int:
+        """Insert ``(ordinal, key, title, record)`` rows as pending — or, with ``done`` (one result
+        per item, measured while harvesting: metadata-only), as finished. Keys already there are
+        kept as they are (a re-harvest after a crash adds only what is new). Returns rows inserted."""
+        if not items:
+            return 0
+        import pyarrow as pa
+
+        finished = list(done) if done is not None else None
+        now = _utcnow()
+        columns: dict[str, Any] = {
+            "run_id": [run_id] * len(items),
+            "ordinal": pa.array([i[0] for i in items], pa.int32()),
+            "key": [i[1] for i in items],
+            "title": [i[2] for i in items],
+            "record_json": [_dumps(i[3]) for i in items],
+            "status": [r.status for r in finished] if finished else ["pending"] * len(items),
+            "score": pa.array([r.score for r in finished] if finished else [None] * len(items), pa.float64()),
+            "band": pa.array([r.band for r in finished] if finished else [None] * len(items), pa.string()),
+            "url": pa.array([r.url for r in finished] if finished else [None] * len(items), pa.string()),
+            "error_code": pa.array(
+                [r.error_code for r in finished] if finished else [None] * len(items), pa.string()
+            ),
+            "outcome_json": pa.array(
+                [_dumps(r.outcome) for r in finished] if finished else [None] * len(items), pa.string()
+            ),
+            "attempts": pa.array([1 if finished else 0] * len(items), pa.int32()),
+            "finished_at": pa.array([now if finished else None] * len(items), pa.timestamp("us")),
+        }
+        batch = pa.table(columns)
+        with self.store.transaction() as cur:
+            before = cur.execute("SELECT count(*) FROM catalog_items WHERE run_id = ?", [run_id]).fetchall()
+            cur.register("odq_new_items", batch)
+            try:
+                cur.execute(
+                    """
+                    INSERT INTO catalog_items (run_id, ordinal, key, title, status, record_json, score, band, url,
+                                               error_code, outcome_json, attempts, finished_at)
+                    SELECT run_id, ordinal, key, title, status, record_json::JSON, score, band, url, error_code,
+                           outcome_json::JSON, attempts, finished_at
+                    FROM odq_new_items
+                    ON CONFLICT (run_id, key) DO NOTHING
+                    """
+                )
+            finally:
+                cur.unregister("odq_new_items")
+            after = cur.execute("SELECT count(*) FROM catalog_items WHERE run_id = ?", [run_id]).fetchall()
+        return int(after[0][0]) - int(before[0][0])
+
+    def pending(self, run_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """``(key, record)`` of the items not yet done, in harvest order."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                "SELECT key, record_json FROM catalog_items WHERE run_id = ? AND status = 'pending' "
+                "ORDER BY ordinal",
+                [run_id],
+            )
+            .fetchall()
+        )
+        return [(key, json.loads(record)) for key, record in rows]
+
+    def items(self, run_id: str) -> list[dict[str, Any]]:
+        """Every item of a run with its outcome, in harvest order."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT key, ordinal, title, status, report_id, score, band, url, http_status, error_code,
+                       outcome_json, attempts, record_json
+                FROM catalog_items WHERE run_id = ? ORDER BY ordinal
+                """,
+                [run_id],
+            )
+            .fetchall()
+        )
+        keys = (
+            "key",
+            "ordinal",
+            "title",
+            "status",
+            "report_id",
+            "score",
+            "band",
+            "url",
+            "http_status",
+            "error_code",
+            "outcome",
+            "attempts",
+            "record",
+        )
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["outcome"] = json.loads(item["outcome"]) if item["outcome"] else {}
+            item["record"] = json.loads(item["record"])
+            out.append(item)
+        return out
+
+    def mqa_counts(self, run_id: str) -> list[tuple[str, str | None, dict[str, list[int]] | None]]:
+        """``(key, title, {indicator: [met, units]})`` of every item (metadata checks' MQA counts)."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT key, title, json_extract(outcome_json, '$.metadata.mqa_counts')
+                FROM catalog_items WHERE run_id = ? ORDER BY ordinal
+                """,
+                [run_id],
+            )
+            .fetchall()
+        )
+        return [(key, title, json.loads(counts) if counts else None) for key, title, counts in rows]
+
+    def complete(self, run_id: str, results: Iterable[ItemResult]) -> int:
+        """Store results in ONE transaction: each report (or the stored report of the same bytes),
+        its resource row, the fetch state and the item's new status. Items already done are left
+        alone (a result that arrives twice is stored once). Returns the items completed."""
+        done = 0
+        now = _utcnow()
+        results = list(results)
+        bulk = [
+            r
+            for r in results
+            if r.report is None and r.reuse_report_id is None and r.resource is None and r.fetch is None
+        ]
+        single = [
+            r
+            for r in results
+            if not (r.report is None and r.reuse_report_id is None and r.resource is None and r.fetch is None)
+        ]
+        with self.store.transaction() as cur:
+            if bulk:
+                done += _complete_bulk(cur, run_id, bulk, now)
+            for result in single:
+                state = cur.execute(
+                    "SELECT status FROM catalog_items WHERE run_id = ? AND key = ?", [run_id, result.key]
+                ).fetchall()
+                if not state or state[0][0] != "pending":
+                    continue
+                report_id, score, band = _store_report(cur, result)
+                if report_id is None:
+                    score, band = result.score, result.band
+                if result.resource is not None:
+                    _upsert_resource(cur, result.resource, now)
+                if result.fetch is not None and result.fetch.get("url"):
+                    _upsert_fetch_state(cur, result.fetch, report_id, now)
+                cur.execute(
+                    """
+                    UPDATE catalog_items
+                    SET status = ?, report_id = ?, score = ?, band = ?, url = ?, http_status = ?,
+                        error_code = ?, outcome_json = ?, attempts = attempts + 1, finished_at = ?
+                    WHERE run_id = ? AND key = ?
+                    """,
+                    [
+                        result.status,
+                        report_id,
+                        score,
+                        band,
+                        result.url,
+                        result.http_status,
+                        result.error_code,
+                        _dumps(result.outcome),
+                        now,
+                        run_id,
+                        result.key,
+                    ],
+                )
+                done += 1
+        return done
+
+    # -- conditional GET -----------------------------------------------------------------------
+
+    def fetch_states(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored ETag / Last-Modified / report of each URL seen before."""
+        wanted = sorted({u for u in urls if u})
+        if not wanted:
+            return {}
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT f.url, f.etag, f.last_modified, f.sha256, f.report_id
+                FROM fetch_state f JOIN reports r ON r.id = f.report_id
+                WHERE f.url IN (SELECT unnest(?::VARCHAR[]))
+                """,
+                [wanted],
+            )
+            .fetchall()
+        )
+        return {
+            url: {"etag": etag, "last_modified": lm, "sha256": sha, "report_id": rid}
+            for url, etag, lm, sha, rid in rows
+        }
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _complete_bulk(
+    cur: duckdb.DuckDBPyConnection, run_id: str, results: list[ItemResult], now: datetime
+) -> int:
+    """Results without a report (metadata-only, no distribution): one UPDATE for the batch."""
+    import pyarrow as pa
+
+    batch = pa.table(
+        {
+            "key": [r.key for r in results],
+            "status": [r.status for r in results],
+            "score": pa.array([r.score for r in results], pa.float64()),
+            "band": [r.band for r in results],
+            "url": [r.url for r in results],
+            "http_status": pa.array([r.http_status for r in results], pa.int32()),
+            "error_code": [r.error_code for r in results],
+            "outcome_json": [_dumps(r.outcome) for r in results],
+        }
+    )
+    cur.register("odq_done_items", batch)
+    try:
+        changed = cur.execute(
+            """
+            UPDATE catalog_items AS i
+            SET status = b.status, report_id = NULL, score = b.score, band = b.band, url = b.url,
+                http_status = b.http_status, error_code = b.error_code, outcome_json = b.outcome_json::JSON,
+                attempts = i.attempts + 1, finished_at = ?
+            FROM odq_done_items AS b
+            WHERE i.run_id = ? AND i.key = b.key AND i.status = 'pending'
+            """,
+            [now, run_id],
+        ).fetchall()
+    finally:
+        cur.unregister("odq_done_items")
+    return int(changed[0][0]) if changed else 0
+
+
+def _store_report(cur: duckdb.DuckDBPyConnection, result: ItemResult) -> tuple[str | None, Any, Any]:
+    """Insert the result's report (or find the stored one of the same bytes); → (id, score, band)."""
+    if result.reuse_report_id is not None:
+        rows = cur.execute(
+            "SELECT id, score, band FROM reports WHERE id = ?", [result.reuse_report_id]
+        ).fetchall()
+        if rows:
+            return rows[0][0], rows[0][1], rows[0][2]
+    report = result.report
+    if report is None:
+        return None, None, None
+    row = _report_row(report, result.options_key)
+    sha256, version = row["resource_sha256"], row["scoring_version"]
+    if sha256 is not None:
+        existing = _find_report(cur, sha256, version, result.options_key)
+        if existing is not None:
+            return str(existing["id"]), existing.get("score"), existing.get("band")
+    cur.execute(
+        """
+        INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
+                             score, band, created_at, report_json)
+        VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
+                $score, $band, $created_at, $report_json)
+        """,
+        row,
+    )
+    findings = _finding_rows(report)
+    if findings:
+        cur.executemany(
+            """
+            INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
+                                  count, share, points_lost, examples_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            findings,
+        )
+    cur.executemany(
+        "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
+        _score_rows(report),
+    )
+    return row["id"], report.get("score"), report.get("band")
+
+
+def _upsert_resource(cur: duckdb.DuckDBPyConnection, res: Mapping[str, Any], now: datetime) -> None:
+    cur.execute(
+        """
+        INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            format = coalesce(resources.format, excluded.format),
+            encoding = coalesce(resources.encoding, excluded.encoding),
+            blob_path = coalesce(resources.blob_path, excluded.blob_path)
+        """,
+        [
+            res["sha256"],
+            res["bytes"],
+            res.get("format"),
+            res.get("encoding"),
+            res.get("name"),
+            res.get("blob_path"),
+            now,
+        ],
+    )
+
+
+def _upsert_fetch_state(
+    cur: duckdb.DuckDBPyConnection, fetch: Mapping[str, Any], report_id: str | None, now: datetime
+) -> None:
+    cur.execute(
+        """
+        INSERT INTO fetch_state (url, etag, last_modified, sha256, http_status, content_type, report_id,
+                                 checked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (url) DO UPDATE SET
+            etag = excluded.etag, last_modified = excluded.last_modified,
+            sha256 = coalesce(excluded.sha256, fetch_state.sha256), http_status = excluded.http_status,
+            content_type = excluded.content_type,
+            report_id = coalesce(excluded.report_id, fetch_state.report_id), checked_at = excluded.checked_at
+        """,
+        [
+            fetch["url"],
+            fetch.get("etag"),
+            fetch.get("last_modified"),
+            fetch.get("sha256"),
+            fetch.get("http_status"),
+            fetch.get("content_type"),
+            report_id,
+            now,
+        ],
+    )
+
+
+def _run_dict(row: Sequence[Any]) -> dict[str, Any]:
+    run = dict(zip(_RUN_COLUMNS, row, strict=True))
+    run["options"] = json.loads(run.pop("options_json") or "{}")
+    portal_json = run.pop("portal_json")
+    run["portal_summary"] = json.loads(portal_json) if portal_json else None
+    return run
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utcnow() -> datetime:
+    """Now, as stored in this module's TIMESTAMP columns (naive UTC)."""
+    return _utcnow()

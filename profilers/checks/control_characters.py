@@ -1,0 +1,18 @@
+from profilers.context import Table
+from profilers.registry import Hit, check
+from profilers.semantic.run import suspect_hits
+from profilers.semantic.text import has_control
+
+
+@check(
+    "control-characters",
+    dimension="validity",
+    severity="warning",
+    level="cell",
+    title="Control or invisible characters in cells",
+    description="Cells hold control characters (other than tab and line breaks), zero-width spaces or a "
+    "stray byte-order mark: invisible, but they break matching and joins.",
+    fix="Remove control and zero-width characters from the values.",
+)
+def control_characters(table: Table) -> Hit | None:
+    return suspect_hits(table, has_control)

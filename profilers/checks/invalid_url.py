@@ -1,0 +1,17 @@
+from profilers.context import Table
+from profilers.registry import Hit, check
+from profilers.semantic import validators as val
+from profilers.semantic.run import invalid_values
+
+
+@check(
+    "invalid-url",
+    dimension="validity",
+    level="cell",
+    title="Invalid URLs",
+    description="A column of web addresses holds values without a scheme (www.example.cn), with spaces, or "
+    "without a host.",
+    fix="Write full URLs including the scheme (https://…).",
+)
+def invalid_url(table: Table) -> Hit | None:
+    return invalid_values(table, ("url",), lambda s: val.valid_url)
