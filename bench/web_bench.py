@@ -3,7 +3,7 @@
 Scores ``bench/out/gov.csv`` (1,000,000 rows, made by ``make bench``) into a fresh data dir
 with `odq score` (stored, rows kept), starts `odq serve` on a free 127.0.0.1 port and fetches
 ``/reports/{id}`` (cold once, then warm runs), plus the JSON of the same report and the findings
-CSV. Writes ``bench/RESULTS-web.md``.
+CSV. Writes its block (``web``) of ``bench/RESULTS.md``.
 
     .venv/bin/python bench/web_bench.py [CSV] [--runs N]
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -34,11 +35,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def write_block(path: Path, name: str, text: str) -> None:
+    """Replace this benchmark's block of RESULTS.md (between its BEGIN/END markers), or append it."""
+    block = f"<!-- BEGIN {name} -->\n{text.rstrip()}\n<!-- END {name} -->"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(rf"<!-- BEGIN {name} -->.*?<!-- END {name} -->", re.S)
+    new = pattern.sub(lambda _: block, old) if pattern.search(old) else old.rstrip() + "\n\n" + block + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("csv", nargs="?", default=str(REPO / "bench" / "out" / "gov.csv"))
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS-web.md"))
+    parser.add_argument("--out", default=str(REPO / "bench" / "RESULTS.md"))
     parser.add_argument("--data-dir", help="keep the scored database here (reused when it holds the report)")
     args = parser.parse_args()
     source = Path(args.csv)
@@ -90,7 +100,7 @@ def main() -> None:
             log.close()
     median = statistics.median(warm)
     lines = [
-        "# Web UI: report page of a large file",
+        "## Web UI: report page of a large file",
         "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python bench/web_bench.py` "
         f"(2-core machine, shared). Input `{source.relative_to(REPO) if source.is_relative_to(REPO) else source}`: "
@@ -117,7 +127,7 @@ def main() -> None:
         "with the rows of the file.",
         "",
     ]
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    write_block(Path(args.out), "web", "\n".join(lines))
     print("\n".join(lines))
 
 
