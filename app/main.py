@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.catalog_runs = BackgroundRuns(app.state.repo, settings)
         app.state.catalog_runs.resume()
+        from app.services.catalogs import runs_by_status
+
+        app.state.job_stats = lambda: runs_by_status(app.state.repo)
         try:
             yield
         finally:

@@ -171,11 +171,14 @@ class Table:
     def _stripped_all(self) -> pl.DataFrame:
         """``data`` with leading and trailing white space removed from every cell, and the
         ``__blank`` flag (every cell and every extra cell empty) computed from it."""
-        frame = self.data.with_columns([pl.col(c).str.strip_chars() for c in self.cols])
-        empty = [pl.col(c).is_null() | (pl.col(c).str.len_bytes() == 0) for c in self.cols]
+        # One multi-column expression each (not one per column): a 10,000-column table then
+        # costs one parse, not 10,000.
+        cells = pl.col(self.cols)
+        frame = self.data.with_columns(cells.str.strip_chars())
+        empty = (cells.str.len_bytes() == 0).fill_null(True)
         extra = pl.col("__extra")
         extra_empty = extra.is_null() | (extra.str.replace_all(r"[\s,;|]", "").str.len_bytes() == 0)
-        return frame.with_columns(__blank=pl.all_horizontal([*empty, extra_empty]))
+        return frame.with_columns(__blank=pl.all_horizontal(empty, extra_empty))
 
     @cached_property
     def blank(self) -> pl.Series:
@@ -199,12 +202,25 @@ class Table:
         return self._stripped_all.filter(~pl.col("__blank")).drop("__blank")
 
     @cached_property
+    def row_hash(self) -> pl.Series:
+        """Per content row: one 64-bit hash of every cell as written and the surplus cells (null
+        and "" hash apart). Computed once, shared by the checks that compare whole rows."""
+        if not self.labels or not self.content.height:
+            return pl.Series("hash", [], dtype=pl.UInt64)
+        return self.content.select(pl.col([*self.cols, "__extra"])).hash_rows()
+
+    @cached_property
     def first_distinct(self) -> pl.Series:
         """Per content row: False when the row repeats an earlier row exactly (as written)."""
         if not self.labels or not self.content.height:
             return pl.Series("first", [], dtype=pl.Boolean)
         # Surplus cells count: a copy with an extra cell is not the same row.
-        return self.content.select(pl.struct([*self.cols, "__extra"]).is_first_distinct()).to_series()
+        cols = [*self.cols, "__extra"]
+        first = self.row_hash.is_first_distinct()
+        if first.all() or _repeats_verified(self.content.select(pl.col(cols)), self.row_hash, first):
+            return first
+        # Two different rows share a hash (about one table in 10⁷ at a million rows): exact pass.
+        return self.content.select(pl.struct(cols).is_first_distinct()).to_series()
 
     @property
     def rows(self) -> int:
@@ -236,6 +252,19 @@ class Table:
         from profilers.semantic.text import suspect_cells
 
         return suspect_cells(self)
+
+
+def _repeats_verified(frame: pl.DataFrame, hashes: pl.Series, first: pl.Series) -> bool:
+    """True when every row that ``first`` marks as a repeat equals, cell for cell, the first row
+    with its hash: no two different rows were merged by a hash collision. Only the repeats and
+    their first rows are read (a few per cent of a table), not the whole table again."""
+    pos = pl.DataFrame({"h": hashes}).with_row_index("i")
+    repeats = pos.filter(~first)
+    firsts = pos.filter(first & pl.col("h").is_in(repeats.get_column("h").implode()))
+    pairs = repeats.join(firsts, on="h", suffix="_f")
+    if pairs.height != repeats.height:
+        return False
+    return frame[pairs.get_column("i")].equals(frame[pairs.get_column("i_f")], null_equal=True)
 
 
 EXACT_DISTINCT_ROWS = 200_000
@@ -302,8 +331,8 @@ def compute_stats(
         )
     else:
         # Wide tables: one query over the columns stacked, grouped by column.
-        long = frame.select(cols).unpivot(variable_name="col", value_name="v")
-        raw_long = raw.select(cols).unpivot(variable_name="col", value_name="v")
+        long = frame.select(pl.col(cols)).unpivot(variable_name="col", value_name="v")
+        raw_long = raw.select(pl.col(cols)).unpivot(variable_name="col", value_name="v")
         stacked = long.group_by("col").agg(aggregates(pl.col("v"), "x"))
         lens = raw_long.group_by("col").agg(
             pl.col("v").str.len_chars().min().alias("x|minlen"),
@@ -372,11 +401,15 @@ def _regex_counts(
         return {c: {k: int(row[f"{c}|{k}"] or 0) for k in ("real", *patterns)} for c in cols}
     v = pl.col("v")
     real = v.is_not_null() & (v.str.len_bytes() > 0) & ~v.is_in(placeholders)
-    long = frame.select(cols).unpivot(variable_name="col", value_name="v")
-    sums = long.group_by("col").agg(
-        real.sum().alias("real"),
-        *[(real & v.str.contains(p)).sum().alias(name) for name, p in patterns.items()],
+    long = frame.select(pl.col(cols)).unpivot(variable_name="col", value_name="v")
+    # The patterns run over the stacked column first (each compiled once), then the flags are
+    # summed per column: inside a group-by a regex would be compiled again for every group.
+    flags = long.select(
+        "col",
+        real.alias("real"),
+        *[(real & v.str.contains(p)).alias(name) for name, p in patterns.items()],
     )
+    sums = flags.group_by("col").agg(pl.col("real", *patterns).sum())
     out = {r["col"]: {k: int(r[k] or 0) for k in ("real", *patterns)} for r in sums.iter_rows(named=True)}
     return {c: out.get(c, dict.fromkeys(("real", *patterns), 0)) for c in cols}
 

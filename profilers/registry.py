@@ -163,7 +163,9 @@ def per_column(
     frame = table.content if frame is None else frame
     if len(cols) > WIDE:
         # Wide tables: the columns stacked into one, so each predicate runs once.
-        long = frame.select("__row", *cols).unpivot(index="__row", variable_name="col", value_name="v")
+        long = frame.select(pl.col("__row", *cols)).unpivot(
+            index="__row", variable_name="col", value_name="v"
+        )
         hits = long.filter(predicate("v"))
         if not hits.height:
             return 0, []

@@ -9,6 +9,7 @@ repeat). An envelope with ``success: false`` is an error, never an empty catalog
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -143,6 +144,9 @@ def api_base(source: str) -> str:
 
 
 def harvest_ckan(source: str, fetcher: Fetcher, rows: int = PAGE_ROWS) -> Iterator[DatasetRecord]:
+    """The records of a CKAN portal, page by page. The next page is requested (in one helper
+    thread) while the records of the current one are read, so the portal's time to answer overlaps
+    ours; the requests are the same, one at a time, in the same order."""
     base = api_base(source)
     # a package_search URL keeps its filters (q, fq …); paging and order are ODQ's
     filters = {
@@ -150,14 +154,25 @@ def harvest_ckan(source: str, fetcher: Fetcher, rows: int = PAGE_ROWS) -> Iterat
         for k, v in parse_qs(urlsplit(source).query).items()
         if k not in ("rows", "start", "sort") and "/package_search" in urlsplit(source).path
     }
-    start = 0
-    while True:
-        body = fetcher.get_json(
+
+    def page(start: int) -> Any:
+        return fetcher.get_json(
             f"{base}/package_search", {**filters, "rows": rows, "start": start, "sort": SORT}
         )
-        packages, count = packages_of(body)
-        for pkg in packages:
-            yield record_from_package(pkg, source)
-        start += len(packages)
-        if not packages or (count is not None and start >= count):
-            return
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odq-ckan-page") as pool:
+        pending: Future[Any] = pool.submit(page, 0)
+        try:
+            start = 0
+            while True:
+                packages, count = packages_of(pending.result())
+                start += len(packages)
+                more = bool(packages) and (count is None or start < count)
+                if more:
+                    pending = pool.submit(page, start)
+                for pkg in packages:
+                    yield record_from_package(pkg, source)
+                if not more:
+                    return
+        finally:
+            pending.cancel()  # closed early: a page not yet requested is not requested

@@ -121,14 +121,15 @@ def execute_run(
     if run is None:
         raise NotFound(f"No job with id {run_id!r}.", code="job-not-found")
     try:
+        tally = None
         if run["total"] is None:
-            _harvest(runs, settings, run)
+            tally = _harvest(runs, settings, run)
             run = runs.get_run(run_id) or run
         runs.mark_started(run_id)
         _score_pending(repo, runs, settings, run, progress, stop)
         if stop is not None and stop.is_set():
             return job_status(repo, run_id)  # left running: resumed at the next start
-        summary = {"catalog": _catalog_summary(runs, run), "portal": _portal_pass(repo, runs, run)}
+        summary = {"catalog": _catalog_summary(runs, run, tally), "portal": _portal_pass(repo, runs, run)}
         runs.update_run(run_id, status="done", finished_at=utcnow(), portal_json=summary)
     except (CatalogError, ExecutorUnavailable) as exc:
         runs.update_run(run_id, status="failed", error=str(exc), finished_at=utcnow())
@@ -268,8 +269,21 @@ class BackgroundRuns:
 # -- internals ----------------------------------------------------------------------------------
 
 
-def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> None:
-    """Write every harvested record as a pending item (idempotent: a re-harvest adds new keys only)."""
+@dataclasses.dataclass(slots=True)
+class _Tally:
+    """The catalog summary's inputs, gathered while a metadata-only harvest measures its records:
+    per indicator (``INDICATORS`` order) the units meeting it and the units measured, and each
+    dataset's key and title. Only used when this harvest stored every item of the run itself."""
+
+    met: list[int]
+    units: list[int]
+    titles: list[tuple[str, str | None]] = dataclasses.field(default_factory=list)
+    complete: bool = True
+
+
+def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tally | None:
+    """Write every harvested record as a pending item (idempotent: a re-harvest adds new keys only).
+    A metadata-only harvest without link checks returns what the catalog summary needs."""
     run_id, source = run["id"], run["source"]
     runs.update_run(run_id, status="harvesting")
     records, kind = _records(settings, source, run["kind"])
@@ -277,8 +291,36 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> None
     # Metadata-only without link checks needs no network per dataset: each record is measured as
     # it is harvested and stored finished, in batches (a crash re-harvests; stored keys are kept).
     measure = bool(run["metadata_only"]) and not (run["options"] or {}).get("check_links", True)
-    reference = run["created_at"].date()
+    tally = None
+    if measure:
+        from profilers.metadata import INDICATORS
+
+        fresh = runs.counts(run_id)["harvested"] == 0  # else a resumed harvest: the summary reads the store
+        tally = _Tally([0] * len(INDICATORS), [0] * len(INDICATORS), complete=fresh)
+    # Records are measured as the pages arrive (the portal's time overlaps ours), but stored only
+    # once the harvest has finished: a harvest that fails half-way stores nothing.
+    try:
+        batches = _batches(records, run["created_at"].date(), tally)
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # an error on our side: the harvest (and its fetcher) ends now
+    for batch, done in batches:
+        inserted = runs.add_items(run_id, batch, done if measure else None)
+        if tally is not None and inserted != len(batch):
+            tally.complete = False
+    runs.update_run(run_id, total=runs.counts(run_id)["harvested"])
+    return tally if tally is not None and tally.complete else None
+
+
+_Batch = tuple[list[tuple[int, str, str | None, dict[str, Any]]], list[ItemResult]]
+
+
+def _batches(records: Iterator[Any], reference: Any, tally: _Tally | None) -> list[_Batch]:
+    """The harvested records as items to store, in batches: with ``tally`` (metadata-only, no
+    link checks) each is measured now and comes with its result; else each is pending."""
     seen: dict[str, int] = {}
+    batches: list[_Batch] = []
     batch: list[tuple[int, str, str | None, dict[str, Any]]] = []
     done: list[ItemResult] = []
     for ordinal, record in enumerate(records, start=1):
@@ -288,16 +330,17 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> None
         seen[key] = n + 1
         if n:
             key = f"{key}#{n + 1}"
-        if measure:
+        if tally is not None:
             batch.append((ordinal, key, record.title, _record_summary(record)))
-            done.append(_measure_metadata(key, record, reference))
+            done.append(_measure_metadata(key, record, reference, tally))
+            tally.titles.append((key, record.title))
         else:
             batch.append((ordinal, key, record.title, record_to_dict(record)))
         if len(batch) >= HARVEST_BATCH:
-            runs.add_items(run_id, batch, done if measure else None)
+            batches.append((batch, done))
             batch, done = [], []
-    runs.add_items(run_id, batch, done if measure else None)
-    runs.update_run(run_id, total=runs.counts(run_id)["harvested"])
+    batches.append((batch, done))
+    return batches
 
 
 SUMMARY_FIELDS = ("id", "title", "publisher", "licence", "modified", "issued", "frequency", "landing_page")
@@ -312,20 +355,29 @@ def _record_summary(record: Any) -> dict[str, Any]:
     return out
 
 
-def _measure_metadata(key: str, record: Any, reference: Any) -> ItemResult:
+def _measure_metadata(key: str, record: Any, reference: Any, tally: _Tally | None = None) -> ItemResult:
     """The metadata checks of one record, without any link check: its MQA score (0–100, from the
-    405-point scale) and the findings, compactly."""
+    405-point scale) and the findings, compactly (no examples). Adds its MQA counts to ``tally``."""
     from profilers.metadata import assess
 
-    assessment = assess(record, reference, None)
+    assessment = assess(record, reference, None, with_examples=False)
     mqa = assessment.mqa
     score_405 = mqa.score_405
     score = round(score_405 / 405 * 100, 2)
+    counts = {}
+    if tally is not None:
+        met, units = tally.met, tally.units
+        for n, r in enumerate(mqa.indicators):  # INDICATORS order
+            counts[r.indicator.key] = [r.met, r.units]
+            met[n] += r.met
+            units[n] += r.units
+    else:
+        counts = {r.indicator.key: [r.met, r.units] for r in mqa.indicators}
     outcome = {
         "metadata": {
             "score": score,
             "score_405": round(score_405, 1),
-            "mqa_counts": {r.indicator.key: [r.met, r.units] for r in mqa.indicators},
+            "mqa_counts": counts,
             "stars": assessment.stars,
             "findings": [
                 {"code": f.code, "dimension": f.dimension, "count": f.count, "share": round(f.share, 6)}
@@ -366,18 +418,33 @@ def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any],
     from app.ingest.fetch import Fetcher, FetchError
 
     fetcher = None if _is_local(source) else Fetcher(settings)
+
+    def failed(exc: Exception) -> CatalogError:
+        code = f"{getattr(exc, 'code', '')}: " if isinstance(exc, FetchError | catalogs.CatalogError) else ""
+        return CatalogError(f"could not harvest {source}: {code}{exc}", code="harvest-failed")
+
+    def guarded(records: Iterator[Any]) -> Iterator[Any]:
+        """The records as they are harvested (an error while harvesting is a CatalogError)."""
+        try:
+            yield from records
+        except (FetchError, catalogs.CatalogError, ValueError, OSError) as exc:
+            raise failed(exc) from exc
+        finally:
+            if fetcher is not None:
+                fetcher.close()
+
     try:
         if kind == "auto":
             kind = catalogs.detect_kind(source, fetcher)
-        records = list(catalogs.harvest(source, kind, fetcher))
-    except (FetchError, catalogs.CatalogError) as exc:
-        raise CatalogError(f"could not harvest {source}: {exc.code}: {exc}", code="harvest-failed") from exc
-    except (ValueError, OSError) as exc:
-        raise CatalogError(f"could not harvest {source}: {exc}", code="harvest-failed") from exc
-    finally:
+    except (FetchError, catalogs.CatalogError, ValueError, OSError) as exc:
         if fetcher is not None:
             fetcher.close()
-    return iter(records), kind
+        raise failed(exc) from exc
+    except BaseException:
+        if fetcher is not None:
+            fetcher.close()
+        raise
+    return guarded(catalogs.harvest(source, kind, fetcher)), kind
 
 
 def _is_local(source: str) -> bool:
@@ -515,9 +582,10 @@ def _to_item(result: WorkResult, record: dict[str, Any]) -> ItemResult:
     )
 
 
-def _catalog_summary(runs: CatalogRuns, run: dict[str, Any]) -> dict[str, Any]:
+def _catalog_summary(runs: CatalogRuns, run: dict[str, Any], tally: _Tally | None = None) -> dict[str, Any]:
     """Catalog-level metadata quality: the MQA value of the whole catalog (points × share of the
-    datasets/distributions meeting each indicator) and datasets that share a title."""
+    datasets/distributions meeting each indicator) and datasets that share a title. ``tally``:
+    the same inputs, gathered by the harvest that stored every item (no need to read them back)."""
     from profilers.metadata import INDICATORS, MqaResult, catalog_mqa, duplicate_titles
     from profilers.metadata.mqa import IndicatorResult
     from profilers.record import DatasetRecord
@@ -526,14 +594,21 @@ def _catalog_summary(runs: CatalogRuns, run: dict[str, Any]) -> dict[str, Any]:
     units = {i.key: 0 for i in INDICATORS}
     measured = 0
     records = []
-    for key, title, counts in runs.mqa_counts(run["id"]):
-        records.append(DatasetRecord(id=key, title=title))
-        if counts:
-            measured += 1
-            for k, (m, u) in counts.items():
-                if k in met:
-                    met[k] += m
-                    units[k] += u
+    if tally is not None:
+        records = [DatasetRecord(id=key, title=title) for key, title in tally.titles]
+        measured = len(tally.titles)
+        for n, ind in enumerate(INDICATORS):
+            met[ind.key] = tally.met[n]
+            units[ind.key] = tally.units[n]
+    else:
+        for key, title, counts in runs.mqa_counts(run["id"]):
+            records.append(DatasetRecord(id=key, title=title))
+            if counts:
+                measured += 1
+                for k, (m, u) in counts.items():
+                    if k in met:
+                        met[k] += m
+                        units[k] += u
     mqa = None
     if measured:
         # catalog_mqa sums met and units over the datasets: one result holding the sums is the same.
@@ -581,3 +656,8 @@ def _portal_pass(repo: Repository, runs: CatalogRuns, run: dict[str, Any]) -> di
 
 def _iso(moment: Any) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+
+
+def runs_by_status(repo: Repository) -> dict[str, int]:
+    """Catalog runs by state (queued, harvesting, running, done, failed …), for /metrics."""
+    return CatalogRuns(repo.store).runs_by_status()

@@ -8,12 +8,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from app.storage.repository import Repository
 from app.storage.store import Store
+
+if TYPE_CHECKING:  # pyarrow is only needed where rows are read back: keep it off `odq score`'s start-up
+    import pyarrow as pa
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 

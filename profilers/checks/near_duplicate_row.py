@@ -1,7 +1,7 @@
 import numpy as np
 import polars as pl
 
-from profilers.context import Table
+from profilers.context import WIDE, Table
 from profilers.registry import Hit, check, row_examples
 
 LSH_BANDS = 6
@@ -56,25 +56,47 @@ def _normalised_repeats(table: Table) -> pl.Series:
     """Rows equal to an earlier row after normalising, not as written (their ``__row``)."""
     frame = table.stripped
     empty = pl.Series("__row", [], dtype=frame.schema["__row"])
-    text = [f"c{s.field}" for s in table.stats if s.type in ("string", "empty")]
-    other = [c for c in table.cols if c not in text] + ["__extra"]
+    kinds = {f"c{s.field}": s.type for s in table.stats}
+    text = [c for c, kind in kinds.items() if kind in ("string", "empty")]
     if not text:
         return empty  # without text columns normalising changes nothing but white space
+    text_set = set(text)
+    other = [c for c in kinds if c not in text_set] + ["__extra"]
     first = table.first_distinct
     # Normalising touches only text columns, so two rows can collide only when their other
-    # columns (numbers, dates, trimmed) are equal: normalise just those rows. Exact, and on a
-    # table with an id column it leaves almost nothing to normalise.
-    if other:
-        mask = frame.select(pl.struct(other).is_duplicated()).to_series()
-        frame = frame.filter(mask)
-        first = first.filter(mask)
-        if frame.height < 2:
-            return empty
-    near_first = frame.select(
-        pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other]).is_first_distinct()
-    ).to_series()
-    # Near duplicates only: rows that are not exact repeats (as written) of an earlier row.
-    return frame.get_column("__row").filter(first & ~near_first)
+    # columns (numbers, dates, trimmed) are equal: normalise just those rows. Exact repeats (as
+    # written) are left out: they are never near duplicates, and the first copy of each stands
+    # for them as the earlier row. One hash per row picks the candidates; a hash collision only
+    # adds a row to the exact comparison below, never a finding.
+    keys = pl.DataFrame({"h": frame.select(pl.col(other)).hash_rows(), "first": first})
+    mask = keys.select(pl.when("first").then("h").is_duplicated() & pl.col("first")).to_series()
+    frame = frame.filter(mask)
+    if frame.height < 2:
+        return empty
+    return frame.get_column("__row").filter(~_first_normalised(frame, text, other))
+
+
+def _first_normalised(frame: pl.DataFrame, text: list[str], other: list[str]) -> pl.Series:
+    """Per row of ``frame``: False when an earlier row equals it once ``text`` columns are
+    normalised (``other`` columns compared as they are)."""
+    if len(text) <= WIDE:
+        key = pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other])
+        return frame.select(key.is_first_distinct()).to_series()
+    # Wide tables: the text cells stacked and normalised by one expression (not one per
+    # column), then gathered back into one list per row, in column order.
+    long = frame.select(pl.int_range(pl.len()).alias("__i"), pl.col(text)).unpivot(
+        index="__i", value_name="v"
+    )
+    lists = (
+        long.select("__i", normalised("v").alias("v"))
+        .group_by("__i", maintain_order=True)
+        .agg("v")
+        .sort("__i")
+        .get_column("v")
+        .alias("__text")
+    )
+    keyed = frame.select(pl.col(other)).with_columns(lists)
+    return keyed.select(pl.struct(keyed.columns).is_first_distinct()).to_series()
 
 
 def _similar_rows(table: Table) -> pl.Series:
@@ -89,21 +111,13 @@ def _similar_rows(table: Table) -> pl.Series:
     # one 64-bit hash per identifying cell, seeded by its column so equal values in two columns differ
     cells = frame.select([pl.col(c).hash(seed=i).alias(c) for i, c in enumerate(ident)])
     ident_m = cells.to_numpy()
-    columns = [np.ascontiguousarray(ident_m[:, j]) for j in range(ident_m.shape[1])]
-    m = np.empty((n, _MASKS.size), dtype=np.uint64)
-    scratch = np.empty(n, dtype=np.uint64)
-    for k, mask in enumerate(_MASKS):  # element-wise minimum over columns: no axis-1 reduction
-        low = columns[0] ^ mask
-        for col in columns[1:]:
-            np.bitwise_xor(col, mask, out=scratch)
-            np.minimum(low, scratch, out=low)
-        m[:, k] = low
+    m = _minhashes(ident_m)
     pair_parts = []
     with np.errstate(over="ignore"):
         for band in range(LSH_BANDS):
-            key = m[:, band * LSH_ROWS]
+            key = m[band * LSH_ROWS]
             for j in range(1, LSH_ROWS):
-                key = (key * np.uint64(0x9E3779B97F4A7C15)) ^ m[:, band * LSH_ROWS + j]
+                key = (key * np.uint64(0x9E3779B97F4A7C15)) ^ m[band * LSH_ROWS + j]
             # only rows whose band key repeats can pair: a cheap hash-based mask first
             repeated = _repeated(key)
             if not repeated.size:
@@ -125,9 +139,8 @@ def _similar_rows(table: Table) -> pl.Series:
     # verify on every cell of the candidate rows only
     both = np.unique(np.concatenate([a, b]))
     sub = frame[both]
-    pos = {int(r): k for k, r in enumerate(both)}
-    ia = np.array([pos[int(x)] for x in a])
-    ib = np.array([pos[int(x)] for x in b])
+    ia = np.searchsorted(both, a)
+    ib = np.searchsorted(both, b)
     all_m = sub.select([pl.col(c).hash(seed=99) for c in [*table.cols, "__extra"]]).to_numpy()
     agree_all = (all_m[ia, :-1] == all_m[ib, :-1]).mean(axis=1)
     exact = (all_m[ia] == all_m[ib]).all(axis=1)
@@ -136,6 +149,27 @@ def _similar_rows(table: Table) -> pl.Series:
     if not later.size:
         return empty
     return frame.get_column("__row").gather(later)
+
+
+def _minhashes(cells: np.ndarray) -> np.ndarray:
+    """One MinHash per mask and row (shape masks × rows) over a row's cell hashes (rows × cells):
+    the minimum of the cells xor the mask."""
+    n, k = cells.shape
+    m = np.empty((_MASKS.size, n), dtype=np.uint64)
+    if k > WIDE:  # wide tables (few rows): one reduction along the row per mask
+        for i, mask in enumerate(_MASKS):
+            np.min(cells ^ mask, axis=1, out=m[i])
+        return m
+    # Tall tables: element-wise minimum over the columns, each contiguous (no axis-1 reduction).
+    columns = [np.ascontiguousarray(cells[:, j]) for j in range(k)]
+    scratch = np.empty(n, dtype=np.uint64)
+    for i, mask in enumerate(_MASKS):
+        low = m[i]
+        np.bitwise_xor(columns[0], mask, out=low)
+        for col in columns[1:]:
+            np.bitwise_xor(col, mask, out=scratch)
+            np.minimum(low, scratch, out=low)
+    return m
 
 
 def _repeated(key: np.ndarray) -> np.ndarray:

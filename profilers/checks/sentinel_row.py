@@ -46,12 +46,14 @@ def sentinel_row(table: Table) -> Hit | None:
     ]
     if not measures:
         return None
-    shares = _shares(frame, measures)
+    hits = _hits(frame, measures)
+    present = {f"c{s.field}": s.values - s.missing for s in table.stats}
+    shares = _shares(hits, {c: present[c] for c in measures})
     found = []
-    for value, pattern in SENTINELS:
+    for value, _ in SENTINELS:
         rare = [c for c in measures if 0 < (shares[f"{value}|{c}"] or 0) <= MAX_ZERO_SHARE]
         if rare:
-            found += [(row, value) for row in _flagged(table, frame, measures, rare, pattern)]
+            found += [(row, value) for row in _flagged(table, frame, hits, measures, rare, value)]
     if not found:
         return None
     by_row = dict(sorted(found, key=lambda x: x[0]))
@@ -60,16 +62,42 @@ def sentinel_row(table: Table) -> Hit | None:
     return Hit(len(rows), len(rows) / frame.height, examples)
 
 
-def _shares(frame: pl.DataFrame, measures: list[str]) -> dict[str, float]:
-    """Share of each sentinel in each measure, keyed ``value|column``: one query (Polars runs the
-    patterns in parallel); wide tables stacked, so each pattern compiles once."""
+ANY_SENTINEL = "|".join(f"(?:{p})" for _, p in SENTINELS)
+
+
+def _hits(frame: pl.DataFrame, measures: list[str]) -> pl.DataFrame:
+    """The cells of ``measures`` that hold a sentinel, stacked: ``__i`` (position in ``frame``),
+    ``col``, and one flag per sentinel value. Every cell is scanned once, by one pattern matching
+    any sentinel; only those (few) cells are told apart."""
     if len(measures) <= WIDE:
-        return frame.select(
-            [pl.col(c).str.contains(p).mean().alias(f"{v}|{c}") for v, p in SENTINELS for c in measures]
-        ).row(0, named=True)
-    long = frame.select(measures).unpivot(variable_name="col", value_name="x")
-    agg = long.group_by("col").agg([pl.col("x").str.contains(p).mean().alias(v) for v, p in SENTINELS])
-    return {f"{v}|{r['col']}": r[v] for r in agg.iter_rows(named=True) for v, _ in SENTINELS}
+        # One query: Polars scans the columns in parallel.
+        flags = frame.select([pl.col(c).str.contains(ANY_SENTINEL).alias(c) for c in measures])
+        parts = []
+        for c in measures:
+            at = flags.get_column(c).arg_true()
+            parts.append(
+                pl.DataFrame({"__i": at, "col": pl.Series([c] * at.len(), dtype=pl.String)}).with_columns(
+                    x=frame.get_column(c).gather(at)
+                )
+            )
+        cells = pl.concat(parts)
+    else:  # wide tables: the measures stacked, so the pattern compiles once
+        index = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i")
+        long = frame.select(index, pl.col(measures)).unpivot(index="__i", variable_name="col", value_name="x")
+        cells = long.filter(pl.col("x").str.contains(ANY_SENTINEL))
+    return cells.select("__i", "col", *[pl.col("x").str.contains(p).alias(v) for v, p in SENTINELS])
+
+
+def _shares(hits: pl.DataFrame, present: dict[str, int]) -> dict[str, float]:
+    """Share of each sentinel among the cells present (not null) of each measure in ``present``
+    (measure → cells present), keyed ``value|column``."""
+    per_col = hits.group_by("col").agg([pl.col(v).sum() for v, _ in SENTINELS])
+    counts = {r["col"]: r for r in per_col.iter_rows(named=True)}
+    return {
+        f"{v}|{c}": (counts[c][v] / n if c in counts and n else 0.0)
+        for c, n in present.items()
+        for v, _ in SENTINELS
+    }
 
 
 def _keys(table: Table, frame: pl.DataFrame, measures: list[str]) -> list[str]:
@@ -86,46 +114,34 @@ def _keys(table: Table, frame: pl.DataFrame, measures: list[str]) -> list[str]:
 
 
 def _flagged(
-    table: Table, frame: pl.DataFrame, measures: list[str], rare: list[str], pattern: str
+    table: Table, frame: pl.DataFrame, hits: pl.DataFrame, measures: list[str], rare: list[str], value: str
 ) -> list[int]:
-    """Rows flagged for one sentinel value (``pattern``), rare in the measures ``rare``."""
-
-    def _zero(c: str) -> pl.Expr:
-        return pl.col(c).str.contains(pattern)
-
-    flagged = pl.Series("__row", [], dtype=pl.Int64)
+    """Rows flagged for one sentinel ``value``, rare in the measures ``rare``; ``hits`` holds the
+    sentinel cells (see ``_hits``)."""
+    zeros = hits.filter(pl.col(value) & pl.col("col").is_in(rare)).select("__i", "col")
+    found = [pl.Series("__i", [], dtype=pl.UInt32)]
     if len(rare) >= 3 and len(measures) * 2 >= len(table.labels):
         # A statistical table (mostly measures): a row whose measures are all zero.
-        if len(rare) <= WIDE:
-            flagged = frame.filter(pl.all_horizontal([_zero(c) for c in rare])).get_column("__row")
-        else:
-            # Wide tables: the measures stacked, one pattern; rows where every one matched.
-            long = frame.select("__row", *rare).unpivot(index="__row", variable_name="col", value_name="x")
-            per_row = long.filter(pl.col("x").str.contains(pattern)).group_by("__row").len()
-            flagged = per_row.filter(pl.col("len") == len(rare)).get_column("__row").cast(pl.Int64)
+        per_row = zeros.group_by("__i").len()
+        found.append(per_row.filter(pl.col("len") == len(rare)).get_column("__i"))
     keys = _keys(table, frame, measures)
-    if keys:
-        # A key value (a year, a region) whose rows are all zero in a measure: the zero cells of
-        # every rare measure stacked (few), grouped by measure and key value, compared with the
-        # number of rows of that key value.
-        zeros = (
-            frame.select("__row", *rare)
-            .unpivot(index="__row", variable_name="col", value_name="x")
-            .filter(pl.col("x").str.contains(pattern))
-            .select("__row", "col")
+    # A key value (a year, a region) whose rows are all zero in a measure: the zero cells of every
+    # rare measure (few), grouped by measure and key value, compared with the number of rows of
+    # that key value (counted only for the key values that could qualify).
+    for k in keys:
+        cells = zeros.with_columns(frame.get_column(k).gather(zeros.get_column("__i"))).filter(
+            pl.col("col") != k
         )
-        for k in keys:
-            values = frame.select("__row", k)
-            totals = values.group_by(k).len("total")
-            cells = zeros.join(values, on="__row").filter(pl.col("col") != k)
-            whole = (
-                cells.group_by("col", k)
-                .len("n")
-                .join(totals, on=k)
-                .filter((pl.col("n") >= MIN_GROUP) & (pl.col("n") == pl.col("total")))
-                .filter(pl.len().over("col") <= 2)
-            )
-            if whole.height:
-                hit = cells.join(whole.select("col", k), on=["col", k]).get_column("__row").cast(pl.Int64)
-                flagged = pl.concat([flagged.cast(pl.Int64), hit])
-    return [int(r) for r in flagged.unique().sort()]
+        groups = cells.group_by("col", k).len("n").filter(pl.col("n") >= MIN_GROUP)
+        if not groups.height:
+            continue
+        candidates = groups.get_column(k).unique().drop_nulls()
+        totals = frame.select(k).filter(pl.col(k).is_in(candidates.implode())).group_by(k).len("total")
+        whole = (
+            groups.join(totals, on=k).filter(pl.col("n") == pl.col("total")).filter(pl.len().over("col") <= 2)
+        )
+        if whole.height:
+            found.append(cells.join(whole.select("col", k), on=["col", k]).get_column("__i"))
+    positions = pl.concat(found).unique()
+    rows = frame.get_column("__row").gather(positions).cast(pl.Int64)
+    return [int(r) for r in rows.sort()]

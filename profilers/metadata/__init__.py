@@ -1,6 +1,8 @@
 """Metadata measurement on catalog records (pure; no I/O, no clock): MQA indicators, 5-star
 openness, timeliness, the GSA harvester's record cases, duplicate titles."""
 
+from typing import TYPE_CHECKING, Any
+
 from profilers.metadata.checks import (
     ALL_CODES,
     MetadataAssessment,
@@ -9,7 +11,6 @@ from profilers.metadata.checks import (
     five_star,
     unique_slugs,
 )
-from profilers.metadata.content import DistributionShape, consistency, latest_date
 from profilers.metadata.mqa import (
     INDICATORS,
     MQA_TOTAL,
@@ -19,6 +20,22 @@ from profilers.metadata.mqa import (
     catalog_mqa,
     evaluate,
 )
+
+if TYPE_CHECKING:
+    from profilers.metadata.content import DistributionShape, consistency, latest_date
+
+_CONTENT = ("DistributionShape", "consistency", "latest_date")
+
+
+def __getattr__(name: str) -> Any:
+    """The checks on the data (``content``) import Polars: loaded when first asked for, so the
+    metadata-only path does not pay for it."""
+    if name in _CONTENT:
+        from profilers.metadata import content
+
+        return getattr(content, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALL_CODES",

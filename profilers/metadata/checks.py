@@ -32,6 +32,8 @@ from profilers.types import MAX_EXAMPLES, CheckResult, Example, Finding
 MAX_DESCRIPTION = 10_000  # DCAT-US 1.1 federal schema: description maxLength
 GRACE = 0.25  # a dataset may be a quarter of its update period late before it counts as outdated
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s<>\"]+$", re.IGNORECASE)
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
+_SPACES = re.compile(r"\s+")
 
 PROPERTY = {
     "keyword_usage": "keywords",
@@ -113,9 +115,10 @@ def _finding(
 
 
 def _indicator_findings(
-    record: DatasetRecord, mqa: MqaResult, links: Links | None
+    record: DatasetRecord, mqa: MqaResult, links: Links | None, with_examples: bool = True
 ) -> tuple[list[Finding], list[Finding]]:
-    """Findings of the unmet MQA indicators: (metadata findings, accessibility findings)."""
+    """Findings of the unmet MQA indicators: (metadata findings, accessibility findings); without
+    examples when ``with_examples`` is false (counts and shares are the same)."""
     meta: list[Finding] = []
     access: list[Finding] = []
     broken: list[IndicatorResult] = []
@@ -127,14 +130,17 @@ def _indicator_findings(
             broken.append(r)
             continue
         prop = PROPERTY[ind.key]
+        examples: list[Example] = []
         if ind.level == "dataset":
-            examples = [Example(column=prop, value=_dataset_value(record, prop))]
+            if with_examples:
+                examples = [Example(column=prop, value=_dataset_value(record, prop))]
             count, share = 1, 1.0
         else:
-            examples = [
-                Example(column=prop, value=_dist_label(record.distributions[p - 1], p))
-                for p in r.failing[: MAX_EXAMPLES + 1]
-            ] or [Example(column=prop, value="no distribution")]
+            if with_examples:
+                examples = [
+                    Example(column=prop, value=_dist_label(record.distributions[p - 1], p))
+                    for p in r.failing[: MAX_EXAMPLES + 1]
+                ] or [Example(column=prop, value="no distribution")]
             count, share = max(1, r.units - r.met), 1.0 - r.share
         f = _finding(ind.code, ind.dimension, "warning", count, share, ind.title, ind.fix, examples)
         (access if ind.dimension == "accessibility" else meta).append(f)
@@ -144,7 +150,7 @@ def _indicator_findings(
         share = sum(r.indicator.points * (1 - r.share) for r in broken) / points
         failing = sorted({p for r in broken for p in r.failing})
         examples = []
-        for p in failing[: MAX_EXAMPLES + 1]:
+        for p in failing[: MAX_EXAMPLES + 1] if with_examples else ():
             d = record.distributions[p - 1]
             st = (links or {}).get(d.url or "") or (links or {}).get(d.access_url or "")
             why = (
@@ -251,7 +257,9 @@ def five_star(
     return FORMAT_STARS.get(fmt, 1)
 
 
-def _openness(record: DatasetRecord, links: Links | None) -> tuple[CheckResult, list[int]]:
+def _openness(
+    record: DatasetRecord, links: Links | None, with_examples: bool = True
+) -> tuple[CheckResult, list[int]]:
     if not record.distributions:
         return CheckResult("openness", "openness", "not-applicable"), []
     isopen = record.raw.get("isopen") if isinstance(record.raw.get("isopen"), bool) else None
@@ -263,7 +271,7 @@ def _openness(record: DatasetRecord, links: Links | None) -> tuple[CheckResult, 
             link = links.get(d.url or "") or links.get(d.access_url or "")
         s = five_star(d, record.licence, link, isopen)
         stars.append(s)
-        if s < 3:
+        if s < 3 and with_examples:
             why = (
                 "link broken"
                 if link is not None and not link.ok
@@ -294,7 +302,7 @@ def parse_date(value: str | None) -> date | None:
     if not value:
         return None
     s = value.strip()
-    for candidate in (s[:10], s[:7] + "-01" if re.fullmatch(r"\d{4}-\d{2}", s[:7]) and len(s) == 7 else ""):
+    for candidate in (s[:10], s[:7] + "-01" if _YEAR_MONTH.fullmatch(s[:7]) and len(s) == 7 else ""):
         if not candidate:
             continue
         try:
@@ -362,14 +370,17 @@ def assess(
     reference: date,
     links: Links | None = None,
     data_latest: date | None = None,
+    *,
+    with_examples: bool = True,
 ) -> MetadataAssessment:
     """All metadata findings of one record. ``links`` maps URLs to what a link check found (None:
     links not checked, so link indicators are not measured); ``data_latest`` is the newest date
-    found inside the data, when it was read."""
+    found inside the data, when it was read. ``with_examples=False`` leaves out the examples of
+    the MQA and openness findings (a catalog-wide pass that keeps only codes, counts and shares)."""
     mqa = evaluate(record, links)
-    meta, access = _indicator_findings(record, mqa, links)
+    meta, access = _indicator_findings(record, mqa, links, with_examples)
     meta.extend(_harvester_findings(record))
-    openness, stars = _openness(record, links)
+    openness, stars = _openness(record, links, with_examples)
     results = [
         CheckResult("metadata", "metadata", "fail" if meta else "pass", meta),
         CheckResult("accessibility", "accessibility", "fail" if access else "pass", access),
@@ -383,7 +394,7 @@ def assess(
 
 
 def _norm_title(title: str | None) -> str:
-    return re.sub(r"\s+", " ", (title or "").strip()).casefold()
+    return _SPACES.sub(" ", (title or "").strip()).casefold()
 
 
 def duplicate_titles(records: Iterable[DatasetRecord]) -> list[dict[str, Any]]:
@@ -393,8 +404,9 @@ def duplicate_titles(records: Iterable[DatasetRecord]) -> list[dict[str, Any]]:
     total = 0
     for r in records:
         total += 1
-        if _norm_title(r.title):
-            groups[_norm_title(r.title)].append(r)
+        norm = _norm_title(r.title)
+        if norm:
+            groups[norm].append(r)
     out = []
     for rs in sorted(
         (g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), _norm_title(g[0].title))

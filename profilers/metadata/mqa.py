@@ -10,7 +10,7 @@ of the catalog's datasets (or distributions) meeting it; bands are MQA's (351/22
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -373,6 +373,20 @@ def dist_format(dist: Distribution, link: LinkStatus | None = None) -> str | Non
 
 
 _DIST_KEYS = tuple(i.key for i in INDICATORS if i.level == "distribution")
+assert _DIST_KEYS == (
+    "access_url_status",
+    "download_url",
+    "download_url_status",
+    "format",
+    "media_type",
+    "format_media_type_vocabulary",
+    "non_proprietary",
+    "machine_readable",
+    "licence_information",
+    "licence_vocabulary",
+    "rights",
+    "file_size",
+), "_dist_flags builds its tuples in this order"
 _DOWNLOAD_IS_URL = frozenset({"ckan", "dir", "socrata", "ods", "manifest"})
 
 
@@ -403,51 +417,65 @@ def _dist_flags(record: DatasetRecord, links: Links | None) -> list[tuple[bool |
             has_download = bool(d.url and d.url != d.access_url)
         fmt = dist_format(d, link)
         licence = d.licence or record.licence
-        flags = {
-            "access_url_status": access_ok,
-            "download_url": has_download,
-            "download_url_status": download_ok,
-            "format": bool(d.format),
-            "media_type": bool(d.media_type),
-            "format_media_type_vocabulary": norm_format(d.format) in KNOWN_FORMATS,
-            "non_proprietary": fmt in NON_PROPRIETARY,
-            "machine_readable": fmt in MACHINE_READABLE,
-            "licence_information": bool(licence),
-            "licence_vocabulary": licence_in_vocab(licence),
-            "rights": bool(raw.get("rights") or raw.get("http://purl.org/dc/terms/rights")),
-            "file_size": d.size is not None and d.size >= 0,
-        }
-        out.append(tuple(flags[k] for k in _DIST_KEYS))
+        size = d.size
+        out.append(
+            (  # _DIST_KEYS order (checked below)
+                access_ok,  # access_url_status
+                has_download,  # download_url
+                download_ok,  # download_url_status
+                bool(d.format),  # format
+                bool(d.media_type),  # media_type
+                norm_format(d.format) in KNOWN_FORMATS,  # format_media_type_vocabulary
+                fmt in NON_PROPRIETARY,  # non_proprietary
+                fmt in MACHINE_READABLE,  # machine_readable
+                bool(licence),  # licence_information
+                licence_in_vocab(licence),  # licence_vocabulary
+                bool(raw.get("rights") or raw.get("http://purl.org/dc/terms/rights")),  # rights
+                size is not None and size >= 0,  # file_size
+            )
+        )
     return out
 
 
-def _dataset_tests(record: DatasetRecord) -> dict[str, Callable[[], bool]]:
-    def dcat_ap() -> bool:
-        return bool(
-            record.title
-            and record.description
-            and record.distributions
-            and all(d.url or d.access_url for d in record.distributions)
-        )
+_DATASET_KEYS = tuple(i.key for i in INDICATORS if i.level == "dataset")
+assert _DATASET_KEYS == (
+    "keyword_usage",
+    "categories",
+    "spatial_search",
+    "temporal_search",
+    "dcat_ap_compliance",
+    "access_restrictions",
+    "access_restrictions_vocabulary",
+    "contact_point",
+    "publisher",
+    "date_of_issue",
+    "modification_date",
+), "_dataset_flags returns its values in this order"
 
+
+def _dataset_flags(record: DatasetRecord) -> tuple[bool, ...]:
+    """Whether ``record`` meets each dataset-level indicator (``_DATASET_KEYS`` order)."""
+    dcat_ap = bool(
+        record.title
+        and record.description
+        and record.distributions
+        and all(d.url or d.access_url for d in record.distributions)
+    )
     rights = access_rights(record)
-
-    def vocab_access() -> bool:
-        return bool(rights) and any(v in str(rights).lower() for v in ACCESS_VOCAB)
-
-    return {
-        "keyword_usage": lambda: bool(record.keywords),
-        "categories": lambda: bool(record.themes),
-        "spatial_search": lambda: bool(record.spatial),
-        "temporal_search": lambda: bool(record.temporal),
-        "dcat_ap_compliance": dcat_ap,
-        "access_restrictions": lambda: rights is not None,
-        "access_restrictions_vocabulary": vocab_access,
-        "contact_point": lambda: bool(record.contact),
-        "publisher": lambda: bool(record.publisher),
-        "date_of_issue": lambda: bool(record.issued),
-        "modification_date": lambda: bool(record.modified),
-    }
+    vocab_access = bool(rights) and any(v in str(rights).lower() for v in ACCESS_VOCAB)
+    return (
+        bool(record.keywords),
+        bool(record.themes),
+        bool(record.spatial),
+        bool(record.temporal),
+        dcat_ap,
+        rights is not None,
+        vocab_access,
+        bool(record.contact),
+        bool(record.publisher),
+        bool(record.issued),
+        bool(record.modified),
+    )
 
 
 @dataclass(slots=True)
@@ -485,7 +513,13 @@ class MqaResult:
     @property
     def score_405(self) -> float:
         """Points on MQA's 405 scale (unmeasured indicators scaled out)."""
-        return self.points / self.max_points * MQA_TOTAL if self.max_points else 0.0
+        points = 0.0  # one pass: the same sums as ``points`` and ``max_points``
+        max_points = 0
+        for r in self.indicators:
+            if r.units > 0:
+                points += r.indicator.points * (r.met / r.units)
+                max_points += r.indicator.points
+        return points / max_points * MQA_TOTAL if max_points else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         dims: dict[str, dict[str, float]] = {}
@@ -509,34 +543,31 @@ class MqaResult:
         }
 
 
+_DATASET_INDICATORS = tuple(i for i in INDICATORS if i.level == "dataset")
+_DIST_INDICATORS = tuple(i for i in INDICATORS if i.level == "distribution")
+_POSITION = {ind.key: n for n, ind in enumerate(INDICATORS)}
+
+
 def evaluate(record: DatasetRecord, links: Links | None = None) -> MqaResult:
     """Which indicators ``record`` meets (pure)."""
-    stests = _dataset_tests(record)
+    out: list[IndicatorResult | None] = [None] * len(INDICATORS)
+    for ind, ok in zip(_DATASET_INDICATORS, _dataset_flags(record), strict=True):
+        out[_POSITION[ind.key]] = IndicatorResult(ind, int(ok), 1)
     flags = _dist_flags(record, links)
-    out: list[IndicatorResult] = []
-    for ind in INDICATORS:
-        if ind.level == "dataset":
-            out.append(IndicatorResult(ind, int(stests[ind.key]()), 1))
-            continue
-        if not flags:
-            # nothing to link to, no format: a dataset without distributions meets none of them,
-            # except link statuses, which cannot be measured
-            out.append(IndicatorResult(ind, 0, 0 if ind.key.endswith("_status") and links is None else 1))
-            continue
-        k = _DIST_KEYS.index(ind.key)
-        met = units = 0
-        failing: list[int] = []
-        for pos, row in enumerate(flags, start=1):
-            got = row[k]
-            if got is None:
-                continue
-            units += 1
-            if got:
-                met += 1
-            else:
-                failing.append(pos)
-        out.append(IndicatorResult(ind, met, units, failing))
-    return MqaResult(out)
+    if not flags:
+        # nothing to link to, no format: a dataset without distributions meets none of them,
+        # except link statuses, which cannot be measured
+        for ind in _DIST_INDICATORS:
+            out[_POSITION[ind.key]] = IndicatorResult(
+                ind, 0, 0 if ind.key.endswith("_status") and links is None else 1
+            )
+    else:
+        for ind, column in zip(_DIST_INDICATORS, zip(*flags, strict=True), strict=True):
+            met = column.count(True)  # the flags are True, False or None (not measured)
+            units = len(column) - column.count(None)
+            failing = [pos for pos, got in enumerate(column, start=1) if got is False] if met < units else []
+            out[_POSITION[ind.key]] = IndicatorResult(ind, met, units, failing)
+    return MqaResult([r for r in out if r is not None])
 
 
 def catalog_mqa(results: Iterable[MqaResult]) -> dict[str, Any]:

@@ -296,15 +296,18 @@ ACCESS_VOCAB = (
 _UNIT_DAYS = {"Y": 365.25, "M": 30.44, "W": 7.0, "D": 1.0}
 
 
+_DURATION = re.compile(
+    r"P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+)
+
+
+@lru_cache(maxsize=1024)
 def frequency_days(freq: str | None) -> float | None:
     """Days between updates a normalised frequency promises; None when unknown, irregular,
     continuous or never (those cannot be late)."""
     if not freq:
         return None
-    m = re.fullmatch(
-        r"P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?",
-        freq.upper(),
-    )
+    m = _DURATION.fullmatch(freq.upper())
     if not m or not any(m.groups()):
         return None
     y, mo, w, d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())

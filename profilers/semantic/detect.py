@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from profilers.context import PLACEHOLDERS
+from profilers.context import DATE_RE, DATETIME_RE, PLACEHOLDERS
 from profilers.semantic.vocab import AGGREGATES, ALL_FORMS
 
 if TYPE_CHECKING:
@@ -106,6 +106,35 @@ SHARE = re.compile(
 )
 REGION = re.compile(r"省份|省|地区|区域|行政区|province|region", LABEL_FLAGS)
 DATE_LABEL = re.compile(r"日期|时间|date|time|(?:^|[^a-z])day(?:[^a-z]|$)", LABEL_FLAGS)
+SERIAL_LABEL = re.compile(r"日期|date|(?:^|[^a-z])day(?:[^a-z]|$)", LABEL_FLAGS)
+"""Labels under which a column of plain numbers may be Excel serial dates. Narrower than
+``DATE_LABEL``: 时间/time columns of numbers are more often durations (seconds, days)."""
+SERIAL_SHAPE = r"^[1-7][0-9]{4}(?:\.[0-9]+)?$"
+SERIAL_DAYS = (10_958, 73_050)
+"""Excel serial numbers (days since 1899-12-30) from 1930-01-01 to 2099-12-31: five digits, the
+fraction being the time of day. Only under a date label (or among real dates) are they dates;
+elsewhere five-digit numbers are amounts, counts or codes."""
+SERIAL_SHARE = 0.8
+PERCENT_SHAPE = r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?\s*[%％]$"
+"""A percentage written as text: ``45%``, ``-3.5 %``, ``12.5％``."""
+PERCENT_SHARE = 0.8
+RATE = re.compile(r"率|(?:^|[^a-z])(?:rate|proportion)(?:[^a-z]|$)", LABEL_FLAGS)
+UNBOUNDED_RATE = re.compile(
+    r"增|减|涨|跌|降|变动|变化|同比|环比|利率|利润|毛利|收益|回报|负债|完成|溢价|换手|汇率|通胀|倍"
+    r"|growth|change|increase|decrease|interest|return|yield|margin|profit|inflation|debt|completion"
+    r"|exchange|turnover|(?:^|[^a-z])per(?:[^a-z]|$)",
+    LABEL_FLAGS,
+)
+"""Rates that may be negative or above 100 %: growth and change (增长率, 同比), returns and
+margins (收益率, 利润率), debt ratios (负债率), plan completion (完成率, often 105 %), exchange
+and turnover rates. Ratios (a sex ratio of 105) are not percentages."""
+
+
+def percent_label(label: str) -> bool:
+    """A label under which a percentage lies between 0 and 100 %: a share (占比, percent) or a
+    rate that is a share of a whole (合格率, 覆盖率, 就业率), not a change or a return."""
+    return bool(SHARE.search(label) or RATE.search(label)) and not UNBOUNDED_RATE.search(label)
+
 
 MIN_UNLABELLED = 5
 """Without a label hint, a kind needs at least this many sampled values to go by."""
@@ -159,6 +188,26 @@ def detect(table: Table) -> dict[str, Semantic]:
     counts: dict[str, dict[str, int]] = {
         r["col"]: {k: int(x or 0) for k, x in r.items() if k != "col"} for r in sums.iter_rows(named=True)
     }
+    # Shapes that count only under their labels (serial dates, percentages): measured on the
+    # few columns so labelled.
+    labelled = {
+        "serial": [s for s in table.stats if SERIAL_LABEL.search(s.name)],
+        "percent": [s for s in table.stats if percent_label(s.name)],
+    }
+    shapes = {
+        "serial": is_serial_date,
+        "dated": lambda x: x.str.contains(f"(?:{DATE_RE})|(?:{DATETIME_RE})"),
+        "percent": lambda x: x.str.contains(PERCENT_SHAPE),
+    }
+    exprs = []
+    for name, fn in shapes.items():
+        for s in labelled["percent" if name == "percent" else "serial"]:
+            x = pl.col(f"c{s.field}")
+            real_x = x.is_not_null() & (x.str.len_bytes() > 0) & ~x.is_in(placeholders)
+            exprs.append((real_x & fn(x)).sum().alias(f"c{s.field}|{name}"))
+    extra = frame.select(exprs).row(0, named=True) if exprs else {}
+    for c in counts:
+        counts[c].update({name: int(extra.get(f"{c}|{name}") or 0) for name in shapes})
     out: dict[str, Semantic] = {}
     for s in table.stats:
         c = f"c{s.field}"
@@ -170,10 +219,20 @@ def detect(table: Table) -> dict[str, Semantic]:
         if kind is None:
             continue
         style = None
-        if kind == "postcode":
+        if kind == "date" and s.type not in ("date", "datetime"):
+            style = "serial"
+        elif kind == "share" and s.type not in ("integer", "number"):
+            style = "percent"
+        elif kind == "postcode":
             style = "cn" if _six_digit_share(frame, c) >= 0.5 else "us"
         out[c] = Semantic(kind, s.field, s.name, style)
     return out
+
+
+def is_serial_date(v: pl.Expr) -> pl.Expr:
+    """The value has the shape of an Excel serial date in ``SERIAL_DAYS`` (days since 1899-12-30)."""
+    days = v.cast(pl.Float64, strict=False)
+    return v.str.contains(SERIAL_SHAPE) & (days >= SERIAL_DAYS[0]) & (days < SERIAL_DAYS[1] + 1)
 
 
 def _six_digit_share(frame: pl.DataFrame, c: str) -> float:
@@ -194,6 +253,15 @@ def _pick(label: str, col_type: str, counts: dict[str, int], real: int) -> str |
 
     if col_type in ("date", "datetime"):
         return "date"
+    if (
+        SERIAL_LABEL.search(label)
+        and counts["serial"]
+        and counts["serial"] + counts["dated"] >= real * SERIAL_SHARE
+        and (col_type in ("integer", "number") or counts["dated"])
+    ):
+        # 43831 under 日期/date, alone or among written dates: an Excel serial number
+        # (2020-01-01) whose cell lost its date format.
+        return "date"
     if col_type in ("integer", "number") and not (_label_hint(KIND_BY_NAME["id-card"].label, label)):
         # Measures are measures: a numeric column is validated as a number (ranges), unless its
         # label says it holds identifiers or contacts.
@@ -211,6 +279,9 @@ def _pick(label: str, col_type: str, counts: dict[str, int], real: int) -> str |
             return name
     if real >= MIN_UNLABELLED and counts["mobile"] / real >= (KIND_BY_NAME["mobile"].share or 1.0):
         return "phone"
+    if percent_label(label) and counts["percent"] >= real * PERCENT_SHARE:
+        # 45% written as text, under a label that says the column is a share.
+        return "share"
     region_share = counts["region"] / real
     if region_share >= REGION_SHARE or (REGION.search(label) and region_share >= REGION_HINTED_SHARE):
         return "region"

@@ -4,6 +4,7 @@ and judge the suspect cells found by the one text pass."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import polars as pl
 
@@ -21,6 +22,24 @@ distinct value is validated once and the verdicts are joined back to the rows.""
 
 def columns_of(table: Table, *kinds: str) -> list[Semantic]:
     return [s for s in table.semantic.values() if s.kind in kinds]
+
+
+MEASURES = ("latitude", "longitude", "year", "count", "share")
+_NUMBERS: WeakKeyDictionary[Table, dict[str, pl.Series]] = WeakKeyDictionary()
+
+
+def numbers(table: Table, cols: list[str] | None = None) -> pl.DataFrame:
+    """``__row`` and ``cols`` (default: the columns of the measure kinds, ``MEASURES``) cast to
+    Float64 (null where the plain cast fails: separators, units, % signs). Each column is cast
+    once per table for the checks that read it (out-of-range, swapped-coordinates)."""
+    if cols is None:
+        cols = [s.col for s in columns_of(table, *MEASURES)]
+    cache = _NUMBERS.setdefault(table, {})
+    todo = [c for c in cols if c not in cache]
+    if todo:
+        cast = table.stripped.select([pl.col(c).cast(pl.Float64, strict=False) for c in todo])
+        cache.update({c: cast.get_column(c) for c in todo})
+    return pl.DataFrame([table.stripped.get_column("__row"), *[cache[c] for c in cols]])
 
 
 def real(v: pl.Expr) -> pl.Expr:

@@ -183,3 +183,17 @@ def test_served_logs_are_json_lines_with_request_ids_and_no_keys(tmp_path: Path)
     assert access["rid-2"]["path"] == "/api/v1/reports"  # the query string is not logged
     assert access["rid-3"]["status"] in (401, 200)
     assert all({"ts", "level", "logger", "msg", "request_id"} <= set(x) for x in lines)
+
+
+def test_metrics_count_catalog_runs_by_state(client: TestClient) -> None:
+    """odq_jobs comes from the catalog_runs table of the running app."""
+    from app.storage.catalogs import CatalogRuns
+
+    runs = CatalogRuns(client.app.state.repo.store)  # type: ignore[attr-defined]
+    first = runs.create_run("a.csv", "manifest", portal=None, executor="inline", metadata_only=True)
+    runs.create_run("b.csv", "manifest", portal=None, executor="inline", metadata_only=True)
+    runs.update_run(first, status="done")
+    samples = client.get("/metrics").text
+    assert 'odq_jobs{state="done"} 1' in samples
+    assert 'odq_jobs{state="queued"} 1' in samples
+    assert "odq_queue_depth 1" in samples

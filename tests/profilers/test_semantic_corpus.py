@@ -35,6 +35,8 @@ SEMANTIC_CODES = (
     "control-characters",
     "stray-html",
     "out-of-range",
+    "swapped-coordinates",
+    "date-as-serial-number",
     "invalid-region-name",
     "mixed-region-names",
     "period-formatted-as-number",
