@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import duckdb
 from fastapi import Depends, Request
 
+from app.api.openapi import error_responses
 from app.errors import AppError
 from app.settings import Settings
 from app.storage.keys import KeyRepository
@@ -59,30 +60,12 @@ class TooManyRequests(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "ok": {"type": "boolean", "const": False},
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "error": {"type": "string"},
-    },
-    "required": ["ok", "status", "code", "error"],
-}
-
-
-def _responses(*pairs: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
-    return {
-        s: {"description": d, "content": {"application/json": {"schema": _ERROR_SCHEMA}}} for s, d in pairs
-    }
-
-
-AUTH_RESPONSES = _responses(
+AUTH_RESPONSES = error_responses(
     (401, "No API key, or an unknown or revoked one (codes missing-key, invalid-key, revoked-key)"),
     (403, "The key may not do this (codes wrong-portal, admin-only)"),
 )
 """OpenAPI ``responses`` of a route that needs a key: merge into the route's own."""
-SCORING_RESPONSES = _responses(
+SCORING_RESPONSES = error_responses(
     (401, "Anonymous scoring is off and no key was sent, or the key is unknown or revoked"),
     (429, "Too many anonymous requests from this client; retry after Retry-After seconds"),
 )

@@ -5,7 +5,7 @@ its counts, rate and ETA; ``GET /api/v1/jobs/{id}/datasets`` the outcome of each
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,32 +13,16 @@ from pydantic import BaseModel, Field
 
 from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
 from app.api.deps import RepoDep
+from app.api.openapi import error_responses
 from app.errors import BadRequest
 from app.services import catalogs as service
 
 router = APIRouter(prefix="/api/v1", tags=["catalogs"])
 
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "ok": {"type": "boolean", "const": False},
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "error": {"type": "string"},
-    },
-    "required": ["ok", "status", "code", "error"],
-}
 
-
-def _errors(*pairs: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
-    return {
-        s: {"description": d, "content": {"application/json": {"schema": _ERROR_SCHEMA}}} for s, d in pairs
-    }
-
-
-JOB_ERRORS = _errors((404, "No such job (code job-not-found)"))
+JOB_ERRORS = error_responses((404, "No such job (code job-not-found)"))
 START_ERRORS = {
-    **_errors(
+    **error_responses(
         (400, "Bad source (codes invalid-source, missing-source)"),
         (422, "Invalid request body (code invalid-request)"),
     ),

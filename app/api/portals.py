@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.api.deps import RepoDep
-from app.api.routes import ERROR_SCHEMA
+from app.api.openapi import ERROR_SCHEMA
 from app.errors import BadRequest
 from app.services import portals as service
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.auth import SCORING_RESPONSES, ScoringCallerDep
 from app.api.deps import RepoDep, SettingsDep
+from app.api.openapi import error_responses
 from app.api.upload import receive_upload
 from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
@@ -19,26 +20,13 @@ from app.services import scoring as service
 
 router = APIRouter(prefix="/api/v1")
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "ok": {"type": "boolean", "const": False},
-        "status": {"type": "integer"},
-        "code": {"type": "string"},
-        "error": {"type": "string"},
-    },
-    "required": ["ok", "status", "code", "error"],
-}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"description": d, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-    for s, d in (
-        (400, "Bad request (error code says which)"),
-        (404, "Not found"),
-        (413, "File larger than ODQ_MAX_UPLOAD_MB"),
-        (415, "Not multipart/form-data"),
-        (422, "Invalid request"),
-    )
-}
+ERRORS = error_responses(
+    (400, "Bad request (error code says which)"),
+    (404, "Not found"),
+    (413, "File larger than ODQ_MAX_UPLOAD_MB"),
+    (415, "Not multipart/form-data"),
+    (422, "Invalid request"),
+)
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,

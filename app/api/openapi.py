@@ -1,0 +1,24 @@
+"""The error body every JSON route documents in OpenAPI (one shape: ``{"ok": false, "status", "code",
+"error"}``), and a helper that turns (status, description) pairs into a route's ``responses``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "ok": {"type": "boolean", "const": False},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "error": {"type": "string"},
+    },
+    "required": ["ok", "status", "code", "error"],
+}
+
+
+def error_responses(*pairs: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the shared error body."""
+    return {
+        s: {"description": d, "content": {"application/json": {"schema": ERROR_SCHEMA}}} for s, d in pairs
+    }
