@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from app.storage.repository import _find_report, _finding_rows, _report_row, _score_rows
+from app.storage.repository import insert_report, upsert_resource_row
 from app.storage.store import Store
 
 UNFINISHED = ("queued", "harvesting", "running")
@@ -432,57 +432,20 @@ def _store_report(cur: duckdb.DuckDBPyConnection, result: ItemResult) -> tuple[s
     report = result.report
     if report is None:
         return None, None, None
-    row = _report_row(report, result.options_key)
-    sha256, version = row["resource_sha256"], row["scoring_version"]
-    if sha256 is not None:
-        existing = _find_report(cur, sha256, version, result.options_key)
-        if existing is not None:
-            return str(existing["id"]), existing.get("score"), existing.get("band")
-    cur.execute(
-        """
-        INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                             score, band, created_at, report_json)
-        VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                $score, $band, $created_at, $report_json)
-        """,
-        row,
-    )
-    findings = _finding_rows(report)
-    if findings:
-        cur.executemany(
-            """
-            INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
-                                  count, share, points_lost, examples_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            findings,
-        )
-    cur.executemany(
-        "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
-        _score_rows(report),
-    )
-    return row["id"], report.get("score"), report.get("band")
+    stored = insert_report(cur, report, result.options_key)
+    return str(stored["id"]), stored.get("score"), stored.get("band")
 
 
 def _upsert_resource(cur: duckdb.DuckDBPyConnection, res: Mapping[str, Any], now: datetime) -> None:
-    cur.execute(
-        """
-        INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET
-            format = coalesce(resources.format, excluded.format),
-            encoding = coalesce(resources.encoding, excluded.encoding),
-            blob_path = coalesce(resources.blob_path, excluded.blob_path)
-        """,
-        [
-            res["sha256"],
-            res["bytes"],
-            res.get("format"),
-            res.get("encoding"),
-            res.get("name"),
-            res.get("blob_path"),
-            now,
-        ],
+    upsert_resource_row(
+        cur,
+        res["sha256"],
+        res["bytes"],
+        res.get("format"),
+        res.get("encoding"),
+        res.get("name"),
+        res.get("blob_path"),
+        now,
     )
 
 

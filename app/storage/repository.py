@@ -30,6 +30,66 @@ def new_report_id() -> str:
     return uuid.uuid4().hex
 
 
+def upsert_resource_row(
+    cur: duckdb.DuckDBPyConnection,
+    sha256: str,
+    bytes: int,
+    format: str | None,
+    encoding: str | None,
+    name: str | None,
+    blob_path: str | None,
+    now: datetime,
+) -> None:
+    """In the caller's transaction: record a blob once per sha256. A repeat keeps the first name and
+    time; it only fills format, encoding or blob_path where they were unknown."""
+    cur.execute(
+        """
+        INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            format = coalesce(resources.format, excluded.format),
+            encoding = coalesce(resources.encoding, excluded.encoding),
+            blob_path = coalesce(resources.blob_path, excluded.blob_path)
+        """,
+        [sha256, bytes, format, encoding, name, blob_path, now],
+    )
+
+
+def insert_report(cur: duckdb.DuckDBPyConnection, report: Report, options_key: str = "") -> Report:
+    """In the caller's transaction: store ``report`` with its findings and scores, unless a report
+    for the same (sha256, scoring_version, options_key) is stored already; return the one kept."""
+    row = _report_row(report, options_key)
+    sha256, version = row["resource_sha256"], row["scoring_version"]
+    if sha256 is not None:
+        existing = _find_report(cur, sha256, version, options_key)
+        if existing is not None:
+            return existing
+    cur.execute(
+        """
+        INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
+                             score, band, created_at, report_json)
+        VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
+                $score, $band, $created_at, $report_json)
+        """,
+        row,
+    )
+    findings = _finding_rows(report)
+    if findings:
+        cur.executemany(
+            """
+            INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
+                                  count, share, points_lost, examples_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            findings,
+        )
+    cur.executemany(
+        "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
+        _score_rows(report),
+    )
+    return report
+
+
 class Repository:
     """Typed access to the store's tables. Safe to share between threads (each uses its own cursor)."""
 
@@ -51,17 +111,7 @@ class Repository:
         format, encoding or blob_path where they were unknown."""
         _check_sha256(sha256)
         with self.store.transaction() as cur:
-            cur.execute(
-                """
-                INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET
-                    format = coalesce(resources.format, excluded.format),
-                    encoding = coalesce(resources.encoding, excluded.encoding),
-                    blob_path = coalesce(resources.blob_path, excluded.blob_path)
-                """,
-                [sha256, bytes, format, encoding, name, blob_path, _utcnow()],
-            )
+            upsert_resource_row(cur, sha256, bytes, format, encoding, name, blob_path, _utcnow())
 
     def get_resource(self, sha256: str) -> dict[str, Any] | None:
         row = (
@@ -133,39 +183,10 @@ class Repository:
         requests scoring the same bytes at once), nothing is inserted and the stored one is returned.
         ``report`` must carry ``id`` and ``scoring_version`` and be JSON-serialisable without NaN.
         """
-        row = _report_row(report, options_key)
-        findings = _finding_rows(report)
-        scores = _score_rows(report)
-        sha256, version = row["resource_sha256"], row["scoring_version"]
+        sha256, version = (report.get("source") or {}).get("sha256"), str(report.get("scoring_version"))
         try:
             with self.store.transaction() as cur:
-                if sha256 is not None:
-                    existing = _find_report(cur, sha256, version, options_key)
-                    if existing is not None:
-                        return existing
-                cur.execute(
-                    """
-                    INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                                         score, band, created_at, report_json)
-                    VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                            $score, $band, $created_at, $report_json)
-                    """,
-                    row,
-                )
-                if findings:
-                    cur.executemany(
-                        """
-                        INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
-                                              count, share, points_lost, examples_json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        findings,
-                    )
-                cur.executemany(
-                    "INSERT INTO scores (report_id, dimension, score, weight, scoring_version)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    scores,
-                )
+                return insert_report(cur, report, options_key)
         except (duckdb.ConstraintException, duckdb.TransactionException):
             # Another writer (e.g. a second Store on the same file in this process) got there first.
             if sha256 is not None:
@@ -173,7 +194,6 @@ class Repository:
                 if existing is not None:
                     return existing
             raise
-        return report
 
     def get_report(self, report_id: str) -> Report | None:
         row = (
