@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from profilers.semantic.vocab import PROVINCE_PREFIXES
+from profilers.semantic.vocab import PROVINCE_PREFIXES, division_codes
 
 # ---- dates -----------------------------------------------------------------------------------
 
@@ -200,12 +200,21 @@ DIVISION_SHAPE = r"^[0-9]{6}$"
 
 def valid_division_code(v: pl.Expr) -> pl.Expr:
     """Six digits, a province prefix that exists, and no county part under a province-level code
-    (``XX00YY`` is not a code). Membership in the full current list is not checked."""
+    (``XX00YY`` is not a code): the shape alone. ``listed_division_code`` checks membership."""
     return (
         v.str.contains(DIVISION_SHAPE)
         & v.str.slice(0, 2).is_in(list(PROVINCE_PREFIXES))
         & ~((v.str.slice(2, 2) == "00") & (v.str.slice(4, 2) != "00"))
     ).fill_null(False)
+
+
+def listed_division_code(v: pl.Expr, withdrawn: bool = True) -> pl.Expr:
+    """Six digits in the shipped GB/T 2260 list: the current codes and, unless ``withdrawn`` is
+    False, the codes of the 2002–2014 revisions withdrawn since (they are right in historical
+    records: a 2010 table of counties carries the 2010 codes)."""
+    current, old = division_codes()
+    codes = current | old if withdrawn else current
+    return v.is_in(pl.Series(sorted(codes), dtype=pl.String).implode()).fill_null(False)
 
 
 # ---- phones, e-mail, URLs, postcodes ----------------------------------------------------------------

@@ -56,4 +56,21 @@ def wrong_forms() -> dict[str, str]:
 
 
 WRONG_FORMS: dict[str, str] = wrong_forms()
+
+
+@cache
+def division_codes() -> tuple[frozenset[str], frozenset[str]]:
+    """The six-digit GB/T 2260 codes of ``data/gb2260.txt`` (``scripts/gen_gb2260.py`` writes
+    it): those of the current list, and those of earlier revisions withdrawn since. Read on
+    first use, not at import."""
+    text = files("profilers.semantic").joinpath("data", "gb2260.txt").read_text(encoding="utf-8")
+    current: set[str] = set()
+    withdrawn: set[str] = set()
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            code, status = line.split()
+            (current if status == "c" else withdrawn).add(code)
+    return frozenset(current), frozenset(withdrawn)
+
+
 ALL_FORMS: frozenset[str] = OFFICIAL_NAMES | SHORT_NAMES | frozenset(WRONG_FORMS)
