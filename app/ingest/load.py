@@ -7,6 +7,7 @@ structure names the fatal defect, so it is scored (0, with the finding) like any
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import zipfile
@@ -15,9 +16,10 @@ from typing import Any
 
 import polars as pl
 
+from app.ingest import markup
 from app.ingest.grid import Grid, cell_text, read_text_grid
 from app.ingest.layout import TAIL_ROWS, detect_layout
-from app.ingest.sniff import EXCEL, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
+from app.ingest.sniff import EXCEL, MARKUP, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
 from app.ingest.text import prepare_utf8
 from profilers.context import SourceInfo, Structure, Table
 
@@ -40,9 +42,6 @@ the sheet would exceed MAX_CELLS or the memory of a worker anyway."""
 
 _UNREADABLE = {
     "html": "an HTML page, not a data file (often an error or login page served instead of the download)",
-    "xml": "XML, not a table ODQ scores yet",
-    "rdf": "RDF/XML, not a table",
-    "ttl": "Turtle RDF, not a table",
     "pdf": "a PDF document, not machine-readable data",
     "binary": "binary content that is neither text nor a known spreadsheet format",
 }
@@ -109,6 +108,8 @@ def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
         _load_excel(table, path)
     elif fmt in STRUCTURED:
         _load_structured(table, path, fmt)
+    elif fmt in MARKUP:
+        _load_markup(table, path, fmt)
     else:  # pragma: no cover - every sniffed format is handled above
         raise _Unreadable(f"unsupported format {fmt}")
 
@@ -142,7 +143,8 @@ def _grid_into(table: Table, grid: Grid, delimiter: str) -> None:
 def _load_excel(table: Table, path: Path) -> None:
     """Read the first sheet with data through fastexcel (calamine into Arrow: no Python object
     per cell), every cell as text. fastexcel starts at the first used row, so the rows are
-    renumbered from the sheet's start to keep spreadsheet row numbers."""
+    renumbered from the sheet's start to keep spreadsheet row numbers. A legacy ``.xls`` that
+    calamine cannot open (a bare BIFF2-5 stream from Excel 2-95) is read by xlrd instead."""
     import fastexcel
     from python_calamine import CalamineWorkbook
 
@@ -152,6 +154,7 @@ def _load_excel(table: Table, path: Path) -> None:
         calamine = CalamineWorkbook.from_path(str(path))
         chosen = None
         frame = pl.DataFrame()
+        first_row = 0
         _check_xlsx_dimensions(path)
         for sheet_name in reader.sheet_names:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
@@ -163,15 +166,21 @@ def _load_excel(table: Table, path: Path) -> None:
                 start = calamine.get_sheet_by_name(sheet_name).start
                 first_row = start[0] if start else 0
                 break
+        sheets = len(reader.sheet_names)
     except Exception as exc:  # fastexcel/calamine raise several error types for broken workbooks
-        detail = str(exc).strip().splitlines()[0].replace(str(path), "the file") if str(exc).strip() else ""
-        raise _Unreadable(f"the workbook cannot be opened ({type(exc).__name__}: {detail})") from exc
+        if _is_bare_biff(path):
+            chosen, frame, first_row, sheets = _read_legacy_xls(path)
+        else:
+            detail = (
+                str(exc).strip().splitlines()[0].replace(str(path), "the file") if str(exc).strip() else ""
+            )
+            raise _Unreadable(f"the workbook cannot be opened ({type(exc).__name__}: {detail})") from exc
     if chosen is None:
         table.structure.fatal = ("empty-file", "the workbook has no cells with values")
         return
     table.source.sheet = chosen
-    if len(reader.sheet_names) > 1:
-        table.structure.notes.append(f"scored sheet {chosen!r} of {len(reader.sheet_names)}")
+    if sheets > 1:
+        table.structure.notes.append(f"scored sheet {chosen!r} of {sheets}")
     table.source.encoding = None
     cols = frame.columns
     filled = pl.any_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in cols])
@@ -180,6 +189,60 @@ def _load_excel(table: Table, path: Path) -> None:
         pl.when(filled).then(pl.concat_list([pl.col(c).fill_null("") for c in cols])).alias("__fields"),
     )
     _table_from_grid(table, Grid(grid), ",")
+
+
+def _is_bare_biff(path: Path) -> bool:
+    """A worksheet stream without the OLE container: it opens with a BIFF2-5 BOF record."""
+    with path.open("rb") as fh:
+        head = fh.read(2)
+    return head in (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")
+
+
+def _read_legacy_xls(path: Path) -> tuple[str | None, pl.DataFrame, int, int]:
+    """The first sheet with values of a bare BIFF workbook, through xlrd, as text cells the way
+    calamine renders them (integral numbers without ``.0``, dates in ISO 8601)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), logfile=io.StringIO())  # warnings kept off stdout
+    except Exception as exc:  # xlrd raises XLRDError, struct.error, IndexError on broken streams
+        raise _Unreadable(f"the legacy Excel workbook cannot be opened ({type(exc).__name__})") from exc
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        if sheet.nrows == 0 or sheet.ncols == 0:
+            continue
+        if sheet.nrows * sheet.ncols > MAX_CELLS:
+            raise _Unreadable(f"the sheet is {sheet.nrows:,} × {sheet.ncols:,} cells, over {MAX_CELLS:,}")
+        columns: list[list[str | None]] = [[] for _ in range(sheet.ncols)]
+        for r in range(sheet.nrows):
+            for c, cell in enumerate(sheet.row(r)):
+                columns[c].append(_xlrd_text(cell, book.datemode))
+            for c in range(len(sheet.row(r)), sheet.ncols):
+                columns[c].append(None)
+        frame = pl.DataFrame({f"column_{i}": pl.Series(v, dtype=pl.String) for i, v in enumerate(columns)})
+        return sheet.name, frame, 0, book.nsheets
+    return None, pl.DataFrame(), 0, book.nsheets
+
+
+def _xlrd_text(cell: Any, datemode: int) -> str | None:
+    import xlrd
+
+    kind, value = cell.ctype, cell.value
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_NUMBER:
+        return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            moment = xlrd.xldate.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return repr(value)
+        return moment.date().isoformat() if moment.time() == moment.min.time() else moment.isoformat(" ")
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return "true" if value else "false"
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERR")
+    return str(value)
 
 
 def _check_xlsx_dimensions(path: Path) -> None:
@@ -377,8 +440,14 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
             records = _records_of(doc, fmt)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Unreadable(f"the JSON does not parse: {exc}") from exc
+    _load_records(table, records, "the JSON holds no records")
+
+
+def _load_records(table: Table, records: list[dict[str, Any]], empty: str) -> None:
+    """Records (JSON objects, XML elements, RDF subjects) as a table: the union of their keys in
+    order of first appearance is the header, each record one row numbered from 1."""
     if not records:
-        table.structure.fatal = ("empty-file", "the JSON holds no records")
+        table.structure.fatal = ("empty-file", empty)
         return
     labels: list[str] = []
     seen: set[str] = set()
@@ -400,6 +469,19 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
         }
     )
     table.data = frame
+
+
+def _load_markup(table: Table, path: Path, fmt: str) -> None:
+    try:
+        if fmt == "xml":
+            records, notes = markup.xml_records(path)
+        else:
+            records, notes = markup.rdf_records(path, fmt)
+    except markup.MarkupError as exc:
+        raise _Unreadable(str(exc)) from exc
+    table.structure.notes.extend(notes)
+    table.source.encoding = None
+    _load_records(table, records, f"the {fmt.upper()} document holds no records")
 
 
 def _records_of(doc: Any, fmt: str) -> list[dict[str, Any]]:

@@ -22,7 +22,10 @@ text file with a stray NUL is text with an encoding error."""
 TABULAR_TEXT = {"csv", "tsv", "txt"}
 EXCEL = {"xlsx", "xls"}
 STRUCTURED = {"json", "jsonl", "geojson", "parquet"}
-SCORABLE = TABULAR_TEXT | EXCEL | STRUCTURED | {"zip", "gzip"}
+MARKUP = {"xml", "rdf", "ttl"}
+"""Record sets in XML and RDF graphs: read as records, but never picked as a zip's table member
+(an Office document's zip is full of XML parts)."""
+SCORABLE = TABULAR_TEXT | EXCEL | STRUCTURED | MARKUP | {"zip", "gzip"}
 
 EXTENSION_FORMATS = {
     ".csv": "csv",

@@ -284,13 +284,21 @@ def test_zip_scored_through_its_largest_csv(report_of) -> None:
     assert "format-mismatch" not in codes(report)
 
 
-def test_august_2010_is_recognised_as_xls(report_of) -> None:
-    """A bare BIFF2-4 worksheet stream: recognised as xls; the reader cannot open it, which is
-    acceptable as long as it is a named finding."""
+def test_august_2010_bare_biff_is_read(report_of) -> None:
+    """A bare BIFF3 worksheet stream (no OLE container; calamine refuses it): recognised as xls
+    and read through xlrd, with spreadsheet rows, Excel dates as ISO dates and whole numbers
+    without ``.0``."""
     report = report_of(QA / "August-2010.xls")
     assert report["source"]["format"] == "xls"
+    assert report["fatal"] is None
     assert "format-mismatch" not in codes(report)
-    assert report["fatal"] in (None, "unreadable-file")
+    assert report["source"]["header_row"] == 1
+    assert report["source"]["rows"] == 710
+    names = [c["name"] for c in report["columns"]]
+    assert names[:3] == ["Department Family", "Entity", "Transaction Date"]
+    by_name = {c["name"]: c for c in report["columns"]}
+    assert by_name["Transaction Date"]["type"] == "date"
+    assert by_name["Transaction Number"]["type"] == "integer"
 
 
 @pytest.mark.parametrize(
@@ -309,17 +317,20 @@ def test_qa_spreadsheets_and_csv(name: str, fmt: str, report_of) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "fmt"),
+    ("name", "fmt", "rows", "first_columns"),
     [
-        ("jobs.xml", "xml"),
-        ("DfidProjects-trunc.xml", "xml"),
-        ("ukk1202-36000.rdf", "rdf"),
-        ("turtle.ttl", "ttl"),
+        ("jobs.xml", "xml", 9, ["JOB_TITLE", "JOB_DESCRIPTION", "JOB_NOTES", "EXPIRY_DATE", "SALARY"]),
+        ("DfidProjects-trunc.xml", "xml", 1, ["RecordNumber", "ProjectReference", "ProjectTitle"]),
+        ("ukk1202-36000.rdf", "rdf", 1, ["subject"]),
+        ("turtle.ttl", "ttl", 1, ["subject", "foaf:name", "rdf:type", "rel:enemyOf"]),
     ],
 )
-def test_qa_non_tabular_files_are_unreadable(name: str, fmt: str, report_of, flatten) -> None:
+def test_qa_xml_and_rdf_are_read_as_records(name: str, fmt: str, rows: int, first_columns, report_of) -> None:
+    """ckanext-qa gives XML 3 and RDF 4 openness stars: they are data, read as records (XML
+    elements; one row per RDF subject), not unreadable files."""
     report = report_of(QA / name)
     assert report["source"]["format"] == fmt
-    assert report["fatal"] == "unreadable-file"
-    assert report["score"] == 0
-    assert flatten(report, ["code"], ["unreadable-file"]) == [["unreadable-file"]]
+    assert report["fatal"] is None
+    assert report["check_errors"] == {}
+    assert report["source"]["rows"] == rows
+    assert [c["name"] for c in report["columns"]][: len(first_columns)] == first_columns
