@@ -141,7 +141,7 @@ def _grid_into(table: Table, grid: Grid, delimiter: str) -> None:
 
 
 def _load_excel(table: Table, path: Path) -> None:
-    """Read the first sheet with data through fastexcel (calamine into Arrow: no Python object
+    """Read the data sheet (``_data_sheet``) through fastexcel (calamine into Arrow: no Python object
     per cell), every cell as text. fastexcel starts at the first used row, so the rows are
     renumbered from the sheet's start to keep spreadsheet row numbers. A legacy ``.xls`` that
     calamine cannot open (a bare BIFF2-5 stream from Excel 2-95) is read by xlrd instead."""
@@ -156,16 +156,23 @@ def _load_excel(table: Table, path: Path) -> None:
         frame = pl.DataFrame()
         first_row = 0
         _check_xlsx_dimensions(path)
+        cells_of: dict[str, int] = {}
         for sheet_name in reader.sheet_names:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
             if sheet.height == 0 or sheet.width == 0:
                 continue
-            frame = sheet.to_polars()
-            if frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series().any():
-                chosen = sheet_name
-                start = calamine.get_sheet_by_name(sheet_name).start
-                first_row = start[0] if start else 0
-                break
+            candidate = sheet.to_polars()
+            cells = _filled_cells(candidate)
+            if cells and (not cells_of or cells > max(cells_of.values())):
+                frame = candidate
+            if cells:
+                cells_of[sheet_name] = cells
+        if cells_of:
+            chosen = _data_sheet(cells_of)
+            if _filled_cells(frame) != cells_of[chosen]:
+                frame = reader.load_sheet(chosen, header_row=None, dtypes="string").to_polars()
+            start = calamine.get_sheet_by_name(chosen).start
+            first_row = start[0] if start else 0
         sheets = len(reader.sheet_names)
     except Exception as exc:  # fastexcel/calamine raise several error types for broken workbooks
         if _is_bare_biff(path):
@@ -189,6 +196,24 @@ def _load_excel(table: Table, path: Path) -> None:
         pl.when(filled).then(pl.concat_list([pl.col(c).fill_null("") for c in cols])).alias("__fields"),
     )
     _table_from_grid(table, Grid(grid), ",")
+
+
+def _filled_cells(frame: pl.DataFrame) -> int:
+    if frame.width == 0:
+        return 0
+    filled = pl.sum_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in frame.columns])
+    return int(frame.select(filled.sum()).item() or 0)
+
+
+DATA_SHEET_SHARE = 0.5
+"""The scored sheet is the first one holding at least half as many filled cells as the fullest:
+a cover or 说明 sheet of a few lines before the data is passed over, while of several yearly sheets
+of about the same size the first is still the one scored (and the others named in a note)."""
+
+
+def _data_sheet(filled: dict[str, int]) -> str:
+    most = max(filled.values())
+    return next(name for name, cells in filled.items() if cells >= DATA_SHEET_SHARE * most)
 
 
 def _is_bare_biff(path: Path) -> bool:
