@@ -3,6 +3,7 @@ file, and column statistics computed once, lazily, in one vectorised Polars pass
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -154,6 +155,9 @@ class Table:
         self.structure = structure
         self.labels = labels or []
         self.data = data if data is not None else pl.DataFrame()
+        self.reference_date: dt.date | None = None
+        """The day the table is judged on (set by ``profile``): checks that compare values with
+        today (dates of past events after it) use it, and skip without it."""
 
     @property
     def fatal(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 from collections.abc import Callable
@@ -47,7 +48,8 @@ def score_file(
     Table ``schema`` (parsed, see ``app.services.expectations``) run after the checks."""
     with tempfile.TemporaryDirectory(prefix="odq-") as work:
         table = load_table(path, name, sha256, Path(work), url=url)
-        results, metrics = profile(table)
+        # Judged on the report's day (UTC, as its created_at): dates of past events after it count.
+        results, metrics = profile(table, reference_date=dt.datetime.now(dt.UTC).date())
         if suite is not None or schema is not None:
             results = declared.apply_declared(table, results, suite, schema)
         card = score_table(results, metrics)

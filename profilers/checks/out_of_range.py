@@ -3,6 +3,7 @@ import polars as pl
 from profilers.context import Table
 from profilers.registry import Hit, cell_examples, check
 from profilers.semantic.coords import swapped_pairs
+from profilers.semantic.dates import future_dates
 from profilers.semantic.detect import Semantic
 from profilers.semantic.outliers import measure_columns, outliers
 from profilers.semantic.run import columns_of, real
@@ -43,15 +44,18 @@ def _bounds(table: Table, kind: str, col: str, style: str | None) -> tuple[float
     description="Values outside what their column can hold: negative counts (人数, employees), shares below 0 "
     "or above 100 %, latitudes beyond ±90 or longitudes beyond ±180 (often swapped pairs), years that are "
     "not years (0, 9999), and implausible outliers: a few amounts far beyond the rest of their column and "
-    "separated from it by a wide gap (a decimal point lost, 99999999 for unknown).",
+    "separated from it by a wide gap (a decimal point lost, 99999999 for unknown); and dates after the day "
+    "of the report in columns of past events (登记日期, 发布时间, registration date).",
     fix="Check and correct values outside the plausible range (negative counts, percentages above 100).",
 )
 def out_of_range(table: Table) -> Hit | None:
     cols = columns_of(table, "latitude", "longitude", "year", "count", "share")
     measures = measure_columns(table)
-    if not cols and not measures:
+    future = future_dates(table, table.reference_date)
+    if not cols and not measures and not future:
         return None
     bad = _beyond_bounds(table, cols) if cols else {}
+    bad.update(future)
     # Implausible outliers of the measures (robust statistics), cells out of bounds counted once.
     values = cast(table, measures)
     for c, rows in outliers(table, values).items():
@@ -65,8 +69,16 @@ def out_of_range(table: Table) -> Hit | None:
             examples += cell_examples(bad[c], table, c, MAX_EXAMPLES - len(examples))
     if not count:
         return None
-    checked = {s.col for s in cols} | set(measures)
-    return Hit(count, count / max(table.rows * len(checked), 1), examples)
+    checked = {s.col for s in cols} | set(measures) | set(future)
+    message = ""
+    if future:
+        n = sum(f.height for f in future.values())
+        labels = "、".join(table.label(int(c[1:])) for c in sorted(future, key=lambda c: int(c[1:])))
+        message = (
+            f"{n} date(s) after {table.reference_date}, the day this report was judged on, in columns of "
+            f"past events ({labels})."
+        )
+    return Hit(count, count / max(table.rows * len(checked), 1), examples, message)
 
 
 def _beyond_bounds(table: Table, cols: list[Semantic]) -> dict[str, pl.DataFrame]:

@@ -3,16 +3,21 @@ dates after the day a report was judged, coordinates written with degree signs."
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from app.ingest.load import load_table
 from profilers.context import Table
 from profilers.registry import registry
 from profilers.semantic import validators as val
+from profilers.semantic.dates import past_event_column
 from profilers.semantic.vocab import PROVINCES, division_codes
+from tests.conftest import score_path
+from tests.profilers.test_semantic_corpus import portal_files
 
 
 def load(text: str, name: str = "table.csv") -> Table:
@@ -82,3 +87,112 @@ def test_a_historical_table_of_withdrawn_codes_passes() -> None:
     # The 2010 counties of Beijing's outer ring, before 密云县 and 延庆县 became districts.
     table = load("区划代码,县\n110228,密云县\n110229,延庆县\n110105,朝阳区\n110108,海淀区\n")
     assert run(table, "invalid-division-code")[0] == "pass"
+
+
+# ---- dates after the day of the report ------------------------------------------------------
+
+JUDGED = dt.date(2024, 6, 30)
+
+
+def judged(
+    table: Table, on: dt.date | None = JUDGED
+) -> tuple[str, int, list[tuple[int | None, str | None]], str]:
+    table.reference_date = on
+    return run(table, "out-of-range")
+
+
+REGISTER = (
+    "企业名称,登记日期,有效期至,发布时间\n"
+    "甲,2019-03-01,2029-03-01,2024/6/30 09:00:00\n"
+    "乙,2030-01-15,2034-01-15,2024-07-01 08:00:00\n"  # registered in 2030: a typo for 2020
+    "丙,2021年5月6日,2031-05-06,2023-12-31\n"
+    "丁,2022-11-30,2032-11-30,2024-06-29\n"
+    "戊,2024-06-30,2099-12-31,2024-05-01\n"
+)
+
+
+def test_a_registration_date_after_the_day_of_the_report_is_out_of_range() -> None:
+    status, count, examples, message = judged(load(REGISTER))
+    assert (status, count, examples) == ("fail", 2, [(3, "2030-01-15"), (3, "2024-07-01 08:00:00")])
+    assert message == (
+        "2 date(s) after 2024-06-30, the day this report was judged on, in columns of past events (登记日期、发布时间)."
+    )
+
+
+def test_without_a_reference_date_nothing_is_judged() -> None:
+    assert judged(load(REGISTER), on=None)[0] == "pass"
+    assert judged(load(REGISTER), on=dt.date(2031, 1, 1))[0] == "pass"
+
+
+def test_expiry_plan_and_deadline_columns_may_lie_ahead() -> None:
+    text = (
+        "许可证号,有效期至,到期日期,计划完成日期,截止日期,next inspection date,valid until,expiry date\n"
+        + "".join(
+            f"X{i},2030-01-0{i},2031-02-0{i},2032-03-0{i},2033-04-0{i},2034-05-0{i},2035-06-0{i},2036-07-0{i}\n"
+            for i in range(1, 7)
+        )
+    )
+    assert judged(load(text))[0] == "pass"
+
+
+def test_english_labels_day_first_months_and_excel_serials() -> None:
+    text = (
+        "name,registration date,published,date reported\n"
+        "a,03/04/2019,2019-05,45000\n"
+        "b,31/12/2025,2024年7月,45474\n"  # 31 December 2025; July 2024 starts after 30 June; 2024-07-01
+        "c,01/07/2024,2024-06,45473\n"  # 1 July day first, 7 January month first: the earlier; 2024-06-30
+        "d,15/01/2020,2020-01,45292\n"
+        "e,20/02/2021,2021-02,44000\n"
+    )
+    status, count, examples, _ = judged(load(text))
+    assert (status, count) == ("fail", 3)
+    assert examples == [(3, "31/12/2025"), (3, "2024年7月"), (3, "45474")]
+
+
+def test_the_service_judges_on_the_day_of_the_report(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "企业名称,成立日期\n"
+        + "".join(f"企业{i},20{10 + i}-01-0{i}\n" for i in range(1, 6))
+        + "企业9,2999-01-01\n",
+        encoding="utf-8",
+    )
+    report = score_path(path)
+    found = next(f for f in report["findings"] if f["code"] == "out-of-range")
+    assert found["count"] == 1 and found["examples"][0]["value"] == "2999-01-01"
+    assert report["created_at"][:10] in found["message"]
+
+
+@pytest.mark.parametrize("path", portal_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_future_dates_in_the_portal_files(path: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        table = load_table(path, path.name, "0" * 64, Path(work))
+        before = registry()["out-of-range"].run(table)
+        table.reference_date = dt.date.today()
+        after = registry()["out-of-range"].run(table)
+    assert after.status == before.status
+    assert [f.count for f in after.findings] == [f.count for f in before.findings]
+
+
+def test_labels_of_past_events_and_of_dates_ahead() -> None:
+    past = [
+        "登记日期",
+        "发布时间",
+        "统计时间",
+        "ISSUE_DATE",
+        "InspectionDate",
+        "Invoice Payment Date",
+        "成立日期",
+    ]
+    ahead = [
+        "有效期至",
+        "到期日期",
+        "截止日期",
+        "计划完成时间",
+        "HEARING_DATE",
+        "OriginalCertifyByDate",
+        "valid until",
+    ]
+    neither = ["日期", "date", "时间", "西元日期"]
+    assert [past_event_column(x) for x in past] == [True] * len(past)
+    assert [past_event_column(x) for x in ahead + neither] == [False] * (len(ahead) + len(neither))
