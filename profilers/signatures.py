@@ -18,10 +18,16 @@ is a valid sketch and ``datasketch.MinHash(..., hashfunc=...)`` fed the same ite
 bit for bit (a test holds us to it). The LSH band/row split for a threshold is datasketch's
 ``_optimal_param``.
 
-Item hashes are Polars' 64-bit hash (fast, vectorised; the 1M-row benchmark file hashes in
-0.16 s), which Polars does not promise to keep across versions: every signature carries
-``hash_id`` (the Polars version and seed), and the portal pass compares only signatures with the
-current ``HASH_ID`` — older ones are reported as stale, never compared wrongly.
+Item hashes are stable across library versions, since they are persisted: a text cell is
+XXH64 (seed 0) of its UTF-8 bytes (the ``polars-hash`` expression plugin, vectorised), a number of
+a numeric column is XXH64 of its IEEE-754 double's 8 little-endian bytes (computed here in numpy;
+``-0.0`` is ``0.0``, every NaN one NaN), and a row is its cells' hashes combined with SplitMix64
+multipliers (``combine``). All of it is specified here, so a reference implementation can
+reproduce the hashes (a test holds us to one). ``hash_id`` names the algorithm and the
+normalisation (``HASH_ALGO``); the portal pass compares only signatures with the current
+``HASH_ID`` and recomputes older ones from the kept blob — stale ones are never compared wrongly.
+Labels are hashed with BLAKE2b. (The within-file checks, such as ``near-duplicate-row``, keep
+Polars' faster hash: nothing of theirs is stored.)
 
 Per-column signatures of columns with more than ``COLUMN_SAMPLE`` distinct values are computed on
 a hash-consistent sample (values whose hash falls in the lowest ``2**-shift`` of the range; the
@@ -40,15 +46,22 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import polars_hash  # noqa: F401  (registers the ``nchash`` expression namespace)
 
 from profilers.context import Table
 
 NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"
-HASH_SEED = 20_26
-HASH_ID = f"polars-{pl.__version__}-s{HASH_SEED}/{SCHEME}-{NUM_PERM}-{SEED}"
-"""Identifies how the item hashes and the sketches were made; stored beside each signature."""
+HASH_ALGO = "xxh64-seed0-norm1"
+"""The item hash (XXH64, seed 0) and the cell normalisation (``norm1``: trimmed text, null as
+empty, numbers of numeric columns as doubles; ``NUMBER_RE``) of the persisted hashes."""
+HASH_ID = f"{HASH_ALGO}/{SCHEME}-{NUM_PERM}-{SEED}"
+"""Identifies how the item hashes and the sketches were made; stored beside each signature. It
+no longer depends on a library's version: a new one only when this module changes the hashing."""
+NUMBER_RE = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+"""What counts as a number in a numeric column (decimal, optional exponent); anything else, such
+as ``inf``, ``1,000`` or ``n/a``, is hashed as its text."""
 MAX_COLUMNS = 64
 """Per-column signatures are kept for the first this many columns (keys and labels lead)."""
 COLUMN_SAMPLE = 1 << 15
@@ -239,38 +252,118 @@ class Signatures:
         )
 
 
-def _cell_exprs(table: Table) -> list[pl.Expr]:
-    """Normalised cells: trimmed (``table.stripped``), null as empty; numbers in numeric columns as Float64 (so 1, 1.0 and
-    "1.00" agree), hashed per column so a row hash is a hash of its normalised cells."""
-    exprs = []
-    for stat in table.stats:
-        c = f"c{stat.field}"
-        text = pl.col(c).fill_null("")
-        if stat.type in ("integer", "number"):
-            number = pl.col(c).cast(pl.Float64, strict=False)
-            # numbers and text hash into one space: the number's hash where it parses, else the text's
-            expr = pl.when(number.is_not_null()).then(number.hash(HASH_SEED)).otherwise(text.hash(HASH_SEED))
-        else:
-            expr = text.hash(HASH_SEED)
-        exprs.append(expr.alias(c))
-    return exprs
+_P1 = np.uint64(0x9E3779B185EBCA87)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_P3 = np.uint64(0x165667B19E3779F9)
+_P4 = np.uint64(0x85EBCA77C2B2AE63)
+_P5 = np.uint64(0x27D4EB2F165667C5)
+_CANONICAL_NAN = np.uint64(0x7FF8000000000000)
 
 
-_COMBINE = np.random.RandomState(HASH_SEED).randint(1, 2**62, size=4096, dtype=np.uint64) | np.uint64(1)
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+def xxh64_u64(words: np.ndarray, seed: int = 0) -> np.ndarray:
+    """XXH64 of each uint64's 8 little-endian bytes (the input-length-8 path of the XXH64 spec),
+    vectorised: ``xxh64_u64(np.array([v]))[0] == xxhash.xxh64_intdigest(struct.pack("<Q", v))``."""
+    with np.errstate(over="ignore"):
+        k = np.ascontiguousarray(words, dtype=np.uint64) * _P2
+        k = _rotl(k, 31) * _P1
+        h = np.full(k.shape, np.uint64(seed) + _P5 + np.uint64(8), dtype=np.uint64) ^ k
+        h = _rotl(h, 27) * _P1 + _P4
+        h ^= h >> np.uint64(33)
+        h *= _P2
+        h ^= h >> np.uint64(29)
+        h *= _P3
+        h ^= h >> np.uint64(32)
+    return h
+
+
+def number_hashes(values: np.ndarray) -> np.ndarray:
+    """XXH64 of doubles (their IEEE-754 little-endian bytes), ``-0.0`` as ``0.0``, NaN canonical."""
+    f = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 + 0.0 == +0.0
+    bits = f.view(np.uint64).copy()
+    bits[np.isnan(f)] = _CANONICAL_NAN
+    return xxh64_u64(bits)
+
+
+def _xxh64_text(expr: pl.Expr) -> pl.Expr:
+    """XXH64 (seed 0) of a text expression's UTF-8 bytes (UInt64; polars-hash's plugin)."""
+    hashed: pl.Expr = expr.nchash.xxhash64(seed=0)  # type: ignore[attr-defined]
+    return hashed
+
+
+def _cell_hashes(table: Table) -> tuple[np.ndarray, pl.DataFrame]:
+    """Normalised cells hashed: an n × k uint64 matrix (column-major) and the same as a frame of
+    ``c1`` … columns. Text is trimmed (``table.stripped``), null as empty, hashed as UTF-8; in
+    numeric columns a cell that is a number (``NUMBER_RE``) is hashed as its double (so 1, 1.0 and
+    "1.00" agree, and the number from an XLSX equals the text from a CSV)."""
+    frame = table.stripped
+    cols = [f"c{stat.field}" for stat in table.stats]
+    numeric = [f"c{stat.field}" for stat in table.stats if stat.type in ("integer", "number")]
+    text = {c: pl.col(c).cast(pl.String) for c in cols}
+    hashed = frame.select(
+        *(_xxh64_text(text[c].fill_null("")).alias(c) for c in cols),
+        *(pl.when(text[c].str.contains(NUMBER_RE)).then(text[c].cast(pl.Float64, strict=False)).alias(f"#{c}")
+          for c in numeric),
+    )  # fmt: skip
+    m = hashed.select(cols).to_numpy(order="fortran")
+    if m.dtype != np.uint64:
+        m = np.asfortranarray(m, dtype=np.uint64)
+    for c in numeric:
+        numbers = hashed.get_column(f"#{c}")
+        if numbers.null_count() == numbers.len():
+            continue
+        parsed = numbers.is_not_null().to_numpy()
+        np.copyto(m[:, cols.index(c)], number_hashes(numbers.fill_null(0.0).to_numpy()), where=parsed)
+    return m, pl.DataFrame({c: m[:, j] for j, c in enumerate(cols)})
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def splitmix64(index: np.ndarray) -> np.ndarray:
+    """SplitMix64's output for state ``index × golden`` (the i-th value of a SplitMix64 stream
+    seeded with 0 is ``splitmix64(i + 1)``)."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(index, dtype=np.uint64) * _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
 
 def combine(cell_hashes: np.ndarray) -> np.ndarray:
     """One 64-bit hash per row from its cells' hashes (n × k uint64): a position-weighted sum
-    (odd multipliers, wrapping) then a 64-bit finaliser — the row's cells in order, vectorised."""
-    m = np.ascontiguousarray(cell_hashes, dtype=np.uint64)
+    (the j-th cell, 0-based, times ``splitmix64(j + 1) | 1``, wrapping) then MurmurHash3's 64-bit
+    finaliser — the row's cells in order, vectorised."""
+    m = np.asfortranarray(cell_hashes, dtype=np.uint64)  # a column is contiguous
+    weights = splitmix64(np.arange(1, m.shape[1] + 1, dtype=np.uint64)) | np.uint64(1)
     out = np.zeros(m.shape[0], dtype=np.uint64)
+    tmp = np.empty_like(out)
     with np.errstate(over="ignore"):
         for j in range(m.shape[1]):
-            out += (m[:, j] ^ (m[:, j] >> np.uint64(31))) * _COMBINE[j % _COMBINE.size]
+            col = m[:, j]
+            np.right_shift(col, np.uint64(31), out=tmp)
+            tmp ^= col
+            tmp *= weights[j]
+            out += tmp
         out ^= out >> np.uint64(33)
         out *= np.uint64(0xFF51AFD7ED558CCD)
         out ^= out >> np.uint64(33)
+        out *= np.uint64(0xC4CEB9FE1A85EC53)
+        out ^= out >> np.uint64(33)
     return out
+
+
+def content_hash_of(row_hashes: np.ndarray) -> str:
+    """The hash of a multiset of rows (order-blind): SHA-256 of ``"{n}:{sum:016x}:{xor:016x}"``,
+    sum (wrapping) of the row hashes and xor of the row hashes times the 64-bit golden ratio."""
+    rh = np.ascontiguousarray(row_hashes, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        total = int(rh.sum(dtype=np.uint64))
+        mixed = int(np.bitwise_xor.reduce(rh * _GOLDEN)) if rh.size else 0
+    return hashlib.sha256(f"{rh.size}:{total:016x}:{mixed:016x}".encode()).hexdigest()
 
 
 def signatures_of(table: Table) -> Signatures | None:
@@ -288,12 +381,9 @@ def signatures_of(table: Table) -> Signatures | None:
             HASH_ID, 0, len(cols), hashlib.sha256(b"0:0:0").hexdigest(), empty.copy(), header,
             minhash(header_hashes), [], empty.copy(), 0, np.zeros((0, NUM_PERM), dtype=np.uint32),
         )  # fmt: skip
-    cells = frame.select(_cell_exprs(table))
-    rh = combine(cells.to_numpy())
-    with np.errstate(over="ignore"):
-        total = int(rh.sum(dtype=np.uint64))
-        mixed = int(np.bitwise_xor.reduce(rh * np.uint64(0x9E3779B97F4A7C15)))
-    content_hash = hashlib.sha256(f"{n}:{total:016x}:{mixed:016x}".encode()).hexdigest()
+    matrix, cells = _cell_hashes(table)
+    rh = combine(matrix)
+    content_hash = content_hash_of(rh)
     # a MinHash is the same for a multiset and its set: no need to deduplicate first
     row_sig = minhash((rh & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
