@@ -33,6 +33,34 @@ _ROUTER_MODULES: tuple[str, ...] = (
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
 
 
+def job_counts(repo: Repository) -> dict[str, int]:
+    """Score jobs and catalog runs by state, summed (``odq_jobs`` and ``odq_queue_depth``)."""
+    from app.services.catalogs import runs_by_status
+    from app.services.score_queue import jobs_by_status
+
+    counts: dict[str, int] = {}
+    for part in (jobs_by_status(repo), runs_by_status(repo)):
+        for state, n in part.items():
+            counts[state] = counts.get(state, 0) + n
+    return counts
+
+
+_WARM_IMPORTS = ("pyarrow.parquet", "pyarrow.dataset", "datasketch", "app.services.portals")
+"""What storing a first report imports in the server process (about a second, once)."""
+
+
+def _warm_parsing(settings: Settings) -> None:
+    """Start the parsing fork server and a worker now and import what storing a report needs, so
+    the first upload is answered as fast as the next ones (ODQ_SCORE_WAIT_SECONDS is short)."""
+    from app.ingest.sandbox import limits_from, warm
+
+    for module in _WARM_IMPORTS:
+        importlib.import_module(module)
+    limits = limits_from(settings)
+    if limits is not None:
+        warm(limits)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -48,12 +76,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.catalog_runs = BackgroundRuns(app.state.repo, settings)
         app.state.catalog_runs.resume()
-        from app.services.catalogs import runs_by_status
+        # Fresh uploads are scored by a bounded pool from durable job rows (app.services.score_queue);
+        # the jobs a crash or a shutdown left unfinished are queued again first.
+        from app.services.score_queue import ScoreQueue
 
-        app.state.job_stats = lambda: runs_by_status(app.state.repo)
+        app.state.score_queue = ScoreQueue(app.state.repo, settings)
+        app.state.score_queue.start()
+        _warm_parsing(settings)
+        app.state.job_stats = lambda: job_counts(app.state.repo)
         try:
             yield
         finally:
+            app.state.score_queue.stop()
             app.state.catalog_runs.stop()
             store.close()
 

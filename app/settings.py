@@ -73,6 +73,31 @@ class Settings(BaseSettings):
     worker_timeout_s: float = Field(
         600.0, gt=0, description="Wall-clock time (seconds) after which the worker parsing a file is stopped."
     )
+    score_wait_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds `POST /api/v1/score` waits for a fresh upload's report; a report ready by then is "
+        "answered with 200, else 202 with the job to follow (`GET /api/v1/jobs/{id}`). `?wait=true` or "
+        "`Prefer: wait=N` waits longer (up to ODQ_SCORE_WAIT_MAX_SECONDS).",
+    )
+    score_wait_max_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="Most seconds a request asking to wait (`?wait=true`, `Prefer: wait=N`) is held for its report.",
+    )
+    score_workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Uploads scored at the same time (the parsing workers); the others queue in arrival order. "
+        "0: one per CPU core.",
+    )
+    score_queue_max: int = Field(
+        64,
+        ge=1,
+        description="Most uploads waiting for a scoring worker; above it POST /api/v1/score answers 503 "
+        "`queue-full` with Retry-After.",
+    )
     fetch_allow: str = Field(
         "",
         description="Comma-separated hosts or CIDRs (e.g. `127.0.0.1,10.1.0.0/16,data.intranet`) the SSRF guard "

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
 from app.api.deps import RepoDep
 from app.api.openapi import error_responses
+from app.api.routes import SCORE_JOB_SCHEMA
 from app.errors import BadRequest
 from app.services import catalogs as service
 
@@ -88,11 +89,21 @@ def start_catalog(body: CatalogRequest, request: Request, repo: RepoDep, caller:
 
 @router.get(
     "/jobs/{job_id}",
-    summary="A catalog run: counts, rate and ETA",
-    description="`Accept: application/ld+json` gives the run's measurements as W3C DQV JSON-LD.",
-    responses=JOB_ERRORS,
+    summary="A job: a catalog run (counts, rate and ETA) or a score job (queued, running, done)",
+    description="`Accept: application/ld+json` gives a catalog run's measurements as W3C DQV JSON-LD. "
+    "A score job (`kind` score, from a 202 of `POST /api/v1/score`) gives its status and, when done, "
+    "`report_id` and `report_url`.",
+    responses={
+        200: {"content": {"application/json": {"schema": {"oneOf": [SCORE_JOB_SCHEMA, {"type": "object"}]}}}},
+        **JOB_ERRORS,
+    },
 )
 def get_job(job_id: str, request: Request, repo: RepoDep) -> JSONResponse:
+    from app.services.score_queue import find_job
+
+    score_job = find_job(repo, job_id, getattr(request.app.state, "score_queue", None))
+    if score_job is not None:
+        return JSONResponse(score_job, headers={"Cache-Control": "no-store"})
     status = service.job_status(repo, job_id)
     if _wants_jsonld(request):
         from app.services.dqv import run_dqv

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +19,7 @@ from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
 from app.services import expectations as declared
 from app.services import scoring as service
+from app.services.score_queue import ScoreQueue, ScoringFailed
 
 router = APIRouter(prefix="/api/v1")
 
@@ -27,6 +30,50 @@ ERRORS = error_responses(
     (415, "Not multipart/form-data"),
     (422, "Invalid request"),
 )
+ACCEPTED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "job_id": {"type": "string", "description": "The score job (uuid4 hex)"},
+        "kind": {"type": "string", "const": "score"},
+        "status": {"type": "string", "enum": ["queued", "running"]},
+        "status_url": {"type": "string", "description": "GET it until status is done: /api/v1/jobs/{job_id}"},
+        "queue_position": {"type": ["integer", "null"], "description": "1: the next job to start"},
+    },
+    "required": ["job_id", "status", "status_url"],
+}
+SCORE_JOB_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A score job (`kind` score): one upload waiting for, or past, its scoring.",
+    "properties": {
+        "job_id": {"type": "string"},
+        "id": {"type": "string"},
+        "kind": {"type": "string", "const": "score"},
+        "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "name": {"type": "string", "description": "The file name as uploaded"},
+        "bytes": {"type": "integer"},
+        "sha256": {"type": "string"},
+        "origin": {"type": "string", "enum": ["api", "web"]},
+        "report_id": {"type": ["string", "null"], "description": "Set when status is done"},
+        "report_url": {"type": ["string", "null"], "description": "/api/v1/reports/{report_id}"},
+        "error": {"type": ["string", "null"], "description": "Why a failed job failed"},
+        "attempts": {"type": "integer", "description": "Starts so far (a crash makes one more)"},
+        "queue_position": {"type": ["integer", "null"]},
+        "elapsed_seconds": {"type": "number"},
+        "created_at": {"type": "string"},
+        "started_at": {"type": ["string", "null"]},
+        "finished_at": {"type": ["string", "null"]},
+    },
+    "required": ["job_id", "kind", "status", "report_id"],
+}
+"""The score-job variant of ``GET /api/v1/jobs/{id}`` (catalog runs have ``kind`` catalog)."""
+SCORE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The report (`X-ODQ-Cached: true` when the same bytes were scored before)"},
+    202: {
+        "description": "Not scored within the wait: the job to follow (`Location` header, `Retry-After`)",
+        "content": {"application/json": {"schema": ACCEPTED_SCHEMA}},
+    },
+    **error_responses((503, "Too many uploads waiting to be scored (code queue-full; Retry-After)")),
+}
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -78,13 +125,22 @@ UPLOAD_BODY = {
     description="Upload a CSV/TSV/TXT, XLSX, XLS, JSON, JSONL, GeoJSON or Parquet file as multipart field "
     '`file`, or give a `url` (multipart field or JSON body `{"url": …}`) to fetch it through the SSRF guard. '
     "The same bytes return the stored report of the current scoring version. A URL that cannot be downloaded "
-    "gives a report scored 0 with `download-failed`.",
-    responses={**ERRORS, **SCORING_RESPONSES},
+    "gives a report scored 0 with `download-failed`.\n\n"
+    "A fresh upload is queued for a scoring worker (first in, first out) and the request waits up to "
+    "`ODQ_SCORE_WAIT_SECONDS` (1 s) for its report: 200 with the report when it is ready, else **202** with "
+    "`{job_id, status, status_url}` and a `Location` header; follow `GET /api/v1/jobs/{job_id}` until "
+    "`status` is `done`, then fetch `report_url`. Jobs survive a restart. A client that cannot poll asks to "
+    "wait longer: `?wait=true` (up to `ODQ_SCORE_WAIT_MAX_SECONDS`), `?wait=N` or `Prefer: wait=N` "
+    "(N seconds, at most that maximum; answered with `Preference-Applied`); `Prefer: respond-async` or "
+    "`?wait=0` answers 202 at once unless the report is already stored. When `ODQ_SCORE_QUEUE_MAX` "
+    "uploads are already waiting: 503 `queue-full` with Retry-After. A `url` is scored within the request.",
+    responses={**ERRORS, **SCORING_RESPONSES, **SCORE_RESPONSES},
     openapi_extra=UPLOAD_BODY,
 )
 async def score(
     request: Request, settings: SettingsDep, repo: RepoDep, caller: ScoringCallerDep
 ) -> JSONResponse:
+    wait, preference = _wait_seconds(request, settings)
     if _is_json(request):
         return await _score_url(await _json_url(request), settings, repo)
     if _ctype(request) == "application/x-www-form-urlencoded":
@@ -105,11 +161,72 @@ async def score(
         raise BadRequest("No file: send the data as multipart field 'file'.", code="missing-file")
     blob = upload.blob
     name = service.safe_name(upload.filename)
-    limits = limits_from(settings)
-    scored = await run_in_threadpool(
-        service.score_blob, blob, name, repo, None, settings.store_rows, limits=limits, **rules
+    headers = {"Preference-Applied": preference} if preference else {}
+    stored = await run_in_threadpool(service.find_stored, blob, name, repo, **rules)
+    if stored is not None:
+        return JSONResponse(stored.report, status_code=200, headers={"X-ODQ-Cached": "true", **headers})
+    queue: ScoreQueue = request.app.state.score_queue
+    fields = {k: upload.fields[k] for k in ("expectations", "schema") if (upload.fields.get(k) or "").strip()}
+    job = await run_in_threadpool(
+        queue.submit, blob, name, origin="api", options={"store_rows": settings.store_rows, "fields": fields}
     )
-    return JSONResponse(scored.report, status_code=200, headers={"X-ODQ-Cached": str(scored.cached).lower()})
+    outcome = await queue.wait(job["id"], wait)
+    if outcome is not None and outcome.status == "done":
+        report = outcome.report
+        if report is None:  # finished before this request began to wait
+            report = await run_in_threadpool(service.get_report, repo, str(outcome.report_id))
+        cached = str(outcome.cached).lower()
+        return JSONResponse(
+            report, status_code=200, headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **headers}
+        )
+    if outcome is not None:
+        raise ScoringFailed(f"{outcome.error} (job {job['id']})")
+    status_url = f"/api/v1/jobs/{job['id']}"
+    return JSONResponse(
+        {
+            "job_id": job["id"],
+            "kind": "score",
+            "status": "running" if queue.position(job["id"]) is None else "queued",
+            "status_url": status_url,
+            "queue_position": queue.position(job["id"]),
+        },
+        status_code=202,
+        headers={"Location": status_url, "Retry-After": "1", **headers},
+    )
+
+
+def _wait_seconds(request: Request, settings: SettingsDep) -> tuple[float, str | None]:
+    """How long this request waits for a fresh upload's report, and the preference it honours:
+    ``?wait=true|false|N`` first, then ``Prefer: wait=N`` / ``respond-async``, else the setting."""
+    most = settings.score_wait_max_seconds
+    given = request.query_params.get("wait")
+    if given is not None:
+        word = given.strip().lower()
+        if word in ("true", "yes", ""):
+            return most, None
+        if word in ("false", "no"):
+            return 0.0, None
+        try:
+            seconds = float(word)
+        except ValueError:
+            seconds = math.nan
+        if not math.isfinite(seconds) or seconds < 0:
+            raise BadRequest(
+                "wait is true, false or a number of seconds (e.g. ?wait=30).", code="invalid-wait"
+            )
+        return min(seconds, most), None
+    prefer = [p.strip().lower() for h in request.headers.getlist("prefer") for p in h.split(",")]
+    for pref in prefer:
+        key, _, value = (x.strip() for x in pref.partition("="))
+        if key == "wait":
+            with contextlib.suppress(ValueError):
+                seconds = float(value.strip('"'))
+                if math.isfinite(seconds) and seconds >= 0:
+                    seconds = min(seconds, most)
+                    return seconds, f"wait={seconds:g}"
+    if "respond-async" in prefer:
+        return 0.0, "respond-async"
+    return settings.score_wait_seconds, None
 
 
 def _ctype(request: Request) -> str:

@@ -80,10 +80,9 @@ def score_blob(
         {"suite": suite, "schema": schema} if suite is not None or schema is not None else {}
     )
     if repo is not None:
-        found = repo.find_report(blob.sha256, SCORING_VERSION, options)
-        if found is not None:
-            note_scored(0, 0, cached=True)
-            return Scored(found, stored=True, cached=True)
+        stored = find_stored(blob, name, repo, suite=suite, schema=schema)
+        if stored is not None:
+            return stored
 
     def keep(table: Table) -> None:
         assert repo is not None
@@ -123,6 +122,19 @@ def score_blob(
     saved = repo.save_report(report, options)
     note_scored(int(src.get("rows") or 0), blob.size, cached=saved["id"] != report["id"])
     return Scored(saved, stored=True, cached=saved["id"] != report["id"])
+
+
+def find_stored(
+    blob: Blob, name: str, repo: Repository, *, suite: Suite | None = None, schema: TableSchema | None = None
+) -> Scored | None:
+    """The stored report of these bytes under this name's extension and these declared rules
+    (current scoring version), if any: what ``score_blob`` answers without scoring."""
+    options = _options_key(name) + declared.options_key(suite, schema)
+    found = repo.find_report(blob.sha256, SCORING_VERSION, options)
+    if found is None:
+        return None
+    note_scored(0, 0, cached=True)
+    return Scored(found, stored=True, cached=True)
 
 
 def get_report(repo: Repository, report_id: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from app.settings import Settings
 from app.storage.previews import PreviewReader
 from app.web import svg, views
 from app.web.i18n import COOKIE, Lang, Translator, choose_lang
-from app.web.tasks import Tasks
+from app.web.tasks import task_view
 from scoring import Weights, load_weights
 
 log = logging.getLogger(__name__)
@@ -210,21 +210,6 @@ def _weights_from_file(path: str, mtime_ns: int) -> Weights:
     return Weights.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-_TASKS_LOCK = threading.Lock()
-
-
-def _tasks(request: Request) -> Tasks:
-    state = request.app.state
-    tasks: Tasks | None = getattr(state, "web_tasks", None)
-    if tasks is None:
-        with _TASKS_LOCK:
-            tasks = getattr(state, "web_tasks", None)
-            if tasks is None:
-                tasks = Tasks()
-                state.web_tasks = tasks
-    return tasks
-
-
 # -- static files ------------------------------------------------------------------------------
 
 
@@ -298,8 +283,17 @@ async def upload(
         return str(report["id"])
 
     if blob.size > settings.web_background_mb * 1024 * 1024:
-        task = _tasks(request).submit(name, blob.size, work)
-        return RedirectResponse(f"/progress/{task.id}", status_code=303)
+        # A durable score job (the same queue as the API): it survives a restart.
+        queue = state.score_queue
+        job = await run_in_threadpool(
+            queue.submit,
+            blob,
+            name,
+            origin="web",
+            options={"store_rows": store_rows, "portal": portal or None},
+            after=lambda scored: _preview_data(state, repo, scored.report),
+        )
+        return RedirectResponse(f"/progress/{job['id']}", status_code=303)
     report_id = await run_in_threadpool(work)
     return RedirectResponse(f"/reports/{report_id}", status_code=303)
 
@@ -343,25 +337,21 @@ async def _score_url(request: Request, url: str, settings: Settings, repo: Any, 
 
 
 @router.get("/progress/{task_id}")
-def progress(request: Request, task_id: str) -> Response:
-    task = _tasks(request).get(task_id)
+def progress(request: Request, task_id: str, repo: RepoDep) -> Response:
+    task = task_view(repo, task_id, getattr(request.app.state, "score_queue", None))
     if task is None:
-        raise NotFound(
-            f"No scoring task {task_id!r} (tasks are kept until the server restarts).", code="task-not-found"
-        )
-    if task.state == "done" and task.report_id:
-        return RedirectResponse(f"/reports/{task.report_id}", status_code=303)
-    return render(request, "progress.html", {"task": task.to_dict()})
+        raise NotFound(f"No scoring task {task_id!r}.", code="task-not-found")
+    if task["state"] == "done" and task["report_id"]:
+        return RedirectResponse(f"/reports/{task['report_id']}", status_code=303)
+    return render(request, "progress.html", {"task": task})
 
 
 @router.get("/progress/{task_id}/state")
-def progress_state(request: Request, task_id: str) -> Response:
-    task = _tasks(request).get(task_id)
+def progress_state(request: Request, task_id: str, repo: RepoDep) -> Response:
+    task = task_view(repo, task_id, getattr(request.app.state, "score_queue", None))
     if task is None:
         raise NotFound(f"No scoring task {task_id!r}.", code="task-not-found")
-    return Response(
-        json.dumps(task.to_dict()), media_type="application/json", headers={"Cache-Control": "no-store"}
-    )
+    return Response(json.dumps(task), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 # -- reports -----------------------------------------------------------------------------------

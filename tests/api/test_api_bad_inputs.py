@@ -50,7 +50,7 @@ def module_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
 
 
 def score(client: TestClient, name: str, data: bytes) -> dict[str, Any]:
-    r = client.post("/api/v1/score", files={"file": (name, data, "application/octet-stream")})
+    r = client.post("/api/v1/score?wait=true", files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 200, (r.status_code, r.text[:500])
     report = strict_json(r.text)
     assert_report_shape(report)

@@ -57,7 +57,7 @@ def post(client: TestClient, path: Path, **fields: Any) -> Any:
     files: dict[str, Any] = {"file": (path.name, path.read_bytes())}
     for key, value in fields.items():
         files[key] = (f"{key}.json", json.dumps(value).encode())
-    return client.post("/api/v1/score", files=files)
+    return client.post("/api/v1/score?wait=true", files=files)
 
 
 def failed_counts(report: dict[str, Any]) -> list[int]:

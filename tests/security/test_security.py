@@ -59,7 +59,7 @@ def finding(report: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def score_upload(client: TestClient, name: str, data: bytes, **kwargs: Any) -> httpx2.Response:
-    return client.post("/api/v1/score", files={"file": (name, data)}, **kwargs)
+    return client.post("/api/v1/score?wait=true", files={"file": (name, data)}, **kwargs)
 
 
 def put_suite(s: Secured, portal: str, headers: dict[str, str]) -> httpx2.Response:

@@ -1,0 +1,364 @@
+"""The durable scoring queue: fresh uploads are scored by a bounded number of workers, in
+arrival order, from a job row written before any work starts.
+
+``POST /api/v1/score`` and the web form's large uploads store the file as a blob, write a
+``score_jobs`` row (``app.storage.score_jobs``) and queue its id; ``ODQ_SCORE_WORKERS`` threads
+take the ids first in, first out and score each blob (in a parsing worker process when parsing
+is isolated). The request waits a bounded time for the result (:meth:`ScoreQueue.wait`, an
+asyncio wait that holds no thread) and otherwise answers 202 with the job. At most
+``ODQ_SCORE_QUEUE_MAX`` jobs wait for a worker: one more is refused at once (503 ``queue-full``
+with Retry-After), never left hanging.
+
+At start-up (:meth:`ScoreQueue.start`) the jobs a crash or a shutdown left queued or running are
+queued again, oldest first, and scored from their blobs. A stored report is keyed by the bytes,
+the scoring version and the options, so a job scored a second time after a crash still ends
+with the one report: every job finishes exactly once, with one report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from app.errors import AppError, NotFound
+from app.ingest.blobs import Blob
+from app.ingest.sandbox import default_workers, limits_from
+from app.services import expectations as declared
+from app.services import scoring
+from app.services.scoring import Scored
+from app.settings import Settings
+from app.storage.repository import Repository
+from app.storage.score_jobs import ScoreJobs
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+"""Starts of one job (crashes included) before it is marked failed instead of tried again."""
+KEEP_OUTCOMES = 1000
+"""Outcomes of finished jobs kept in memory for requests that ask after them."""
+
+
+class QueueFull(AppError):
+    status = 503
+    code = "queue-full"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after_seconds=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+INTERNAL_ERROR = "ODQ failed on this file; the error is logged."
+"""A job's error when scoring raised unexpectedly (the details go to the log only)."""
+
+
+class ScoringFailed(AppError):
+    """The job of the request failed: 500 internal-error (its reason is the job's error)."""
+
+    status = 500
+    code = "internal-error"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # done | failed
+    report_id: str | None = None
+    cached: bool = False
+    error: str | None = None
+    report: dict[str, Any] | None = None
+    """The report itself, handed to the requests waiting when the job finished (not kept)."""
+
+
+After = Callable[[Scored], None]
+
+
+class ScoreQueue:
+    """Bounded FIFO of score jobs and the worker threads that run them (one per process: the
+    server is the database's only writer)."""
+
+    def __init__(self, repo: Repository, settings: Settings) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.jobs = ScoreJobs(repo.store)
+        self.workers = settings.score_workers or default_workers()
+        self.max_queued = settings.score_queue_max
+        self._queue: deque[str] = deque()
+        self._reserved = 0
+        self._running: set[str] = set()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Outcome]]]] = {}
+        self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
+        self._after: dict[str, After] = {}
+        self._seconds: deque[float] = deque(maxlen=50)
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Queue again the jobs left unfinished (oldest first), start the workers; returns the ids
+        resumed."""
+        resumed = [job["id"] for job in self.jobs.requeue_unfinished()]
+        if resumed:
+            log.info("resuming %d unfinished score jobs", len(resumed))
+        with self._cond:
+            self._queue.extend(resumed)
+        for i in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"odq-score-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return resumed
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking jobs and wait (up to ``timeout``) for those running; what is left is resumed
+        at the next start."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    # -- submitting and waiting ----------------------------------------------------------------
+
+    def submit(
+        self,
+        blob: Blob,
+        name: str,
+        *,
+        origin: str,
+        options: dict[str, Any] | None = None,
+        after: After | None = None,
+    ) -> dict[str, Any]:
+        """Write the job row and queue it; returns the job. ``after(scored)`` runs in the worker
+        once the report is stored (not durable: a resumed job skips it). Raises
+        :class:`QueueFull` when ``ODQ_SCORE_QUEUE_MAX`` jobs already wait."""
+        with self._cond:
+            if len(self._queue) + self._reserved >= self.max_queued:
+                retry = self.retry_after()
+                raise QueueFull(
+                    f"{self.max_queued} uploads are already waiting to be scored; send this one again in "
+                    f"{retry} s (Retry-After).",
+                    retry,
+                )
+            self._reserved += 1
+        try:
+            job = self.jobs.create(
+                origin=origin,
+                sha256=blob.sha256,
+                name=name,
+                size=blob.size,
+                blob_path=str(blob.path),
+                options=options,
+            )
+        except BaseException:
+            with self._cond:
+                self._reserved -= 1
+            raise
+        with self._cond:
+            self._reserved -= 1
+            if after is not None:
+                self._after[job["id"]] = after
+            self._queue.append(job["id"])
+            self._cond.notify()
+        return job
+
+    async def wait(self, job_id: str, timeout: float) -> Outcome | None:
+        """The job's outcome once it has finished, or None when ``timeout`` seconds pass first."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+        with self._cond:
+            known = self._outcomes.get(job_id)
+            if known is None:
+                self._waiters.setdefault(job_id, []).append((loop, future))
+        if known is not None:
+            return known
+        try:
+            return await asyncio.wait_for(future, timeout) if timeout > 0 else None
+        except TimeoutError:
+            return None
+        finally:
+            with self._cond:
+                waiting = self._waiters.get(job_id, [])
+                with contextlib.suppress(ValueError):
+                    waiting.remove((loop, future))
+                if not waiting:
+                    self._waiters.pop(job_id, None)
+
+    def retry_after(self) -> int:
+        """Seconds until a worker is likely free: the queue ahead times the recent mean job time."""
+        mean = sum(self._seconds) / len(self._seconds) if self._seconds else 1.0
+        ahead = len(self._queue) + len(self._running)
+        return max(1, min(300, math.ceil(ahead * mean / max(1, self.workers))))
+
+    def position(self, job_id: str) -> int | None:
+        """1 for the next job to start, None when the job is not waiting."""
+        with self._cond:
+            try:
+                return self._queue.index(job_id) + 1
+            except ValueError:
+                return None
+
+    def depth(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    # -- the workers ---------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stop.is_set():
+                    self._cond.wait()
+                if self._stop.is_set():
+                    return
+                job_id = self._queue.popleft()
+                self._running.add(job_id)
+                after = self._after.pop(job_id, None)
+            started = time.monotonic()
+            try:
+                outcome = self._run(job_id, after)
+            except Exception:  # the store closed under a job at shutdown: it resumes at the next start
+                log.warning("score job %s interrupted; it resumes at the next start", job_id, exc_info=True)
+                outcome = None
+            finally:
+                with self._cond:
+                    self._running.discard(job_id)
+            self._seconds.append(time.monotonic() - started)
+            if outcome is not None:
+                self._publish(job_id, outcome)
+
+    def _run(self, job_id: str, after: After | None) -> Outcome | None:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        if job["status"] in ("done", "failed"):  # queued twice: already finished
+            return Outcome(job["status"], job["report_id"], error=job["error"])
+        attempts = self.jobs.start(job_id)
+        if attempts > MAX_ATTEMPTS:
+            return self._fail(job_id, f"scoring was interrupted {attempts - 1} times; the job is given up")
+        path = Path(job["blob_path"])
+        if not path.is_file():
+            return self._fail(job_id, "the uploaded file is no longer in the blob store")
+        options = job["options"]
+        try:
+            suite, schema = declared.read_upload_fields(options.get("fields") or {}, job["name"])
+            scored = scoring.score_blob(
+                Blob(job["sha256"], int(job["bytes"]), path),
+                job["name"],
+                self.repo,
+                None,
+                bool(options.get("store_rows", self.settings.store_rows)),
+                limits=limits_from(self.settings),
+                suite=suite,
+                schema=schema,
+            )
+            if options.get("portal"):
+                _into_portal(self.repo, str(options["portal"]), scored.report, job["name"])
+        except AppError as exc:
+            return self._fail(job_id, exc.message)
+        except Exception as exc:
+            if self._stop.is_set():
+                raise
+            log.exception("score job %s failed: %s", job_id, exc)
+            return self._fail(job_id, INTERNAL_ERROR)
+        report_id = str(scored.report["id"])
+        self.jobs.finish(job_id, "done", report_id)
+        if after is not None:
+            try:
+                after(scored)
+            except Exception:  # a follow-up (a preview read) never fails the job
+                log.exception("after score job %s", job_id)
+        return Outcome("done", report_id, cached=scored.cached, report=scored.report)
+
+    def _fail(self, job_id: str, error: str) -> Outcome:
+        self.jobs.finish(job_id, "failed", error=error)
+        return Outcome("failed", error=error)
+
+    def _publish(self, job_id: str, outcome: Outcome) -> None:
+        with self._cond:
+            self._outcomes[job_id] = replace(outcome, report=None)
+            while len(self._outcomes) > KEEP_OUTCOMES:
+                self._outcomes.popitem(last=False)
+            waiting = self._waiters.pop(job_id, [])
+        for loop, future in waiting:
+            with contextlib.suppress(RuntimeError):  # that request's event loop has closed
+                loop.call_soon_threadsafe(_resolve, future, outcome)
+
+
+def _resolve(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
+    if not future.done():
+        future.set_result(outcome)
+
+
+def _into_portal(repo: Repository, portal: str, report: dict[str, Any], name: str) -> None:
+    from app.services import portals as portal_service
+
+    entry = portal_service.DatasetEntry(key=name, title=None, name=name, report=report, url=None)
+    portal_service.add_datasets(repo, portal, [entry])
+    portal_service.run_portal_pass(repo, portal)
+
+
+# -- job status (GET /api/v1/jobs/{id}) ---------------------------------------------------------
+
+
+def find_job(repo: Repository, job_id: str, queue: ScoreQueue | None = None) -> dict[str, Any] | None:
+    """The status document of a score job, or None when ``job_id`` is no score job."""
+    job = ScoreJobs(repo.store).get(job_id)
+    if job is None:
+        return None
+    report_id = job["report_id"]
+    now = time.time()
+    created, started, finished = job["created_at"], job["started_at"], job["finished_at"]
+    return {
+        "job_id": job_id,
+        "id": job_id,
+        "kind": "score",
+        "status": job["status"],
+        "name": job["name"],
+        "bytes": job["bytes"],
+        "sha256": job["sha256"],
+        "origin": job["origin"],
+        "report_id": report_id,
+        "report_url": f"/api/v1/reports/{report_id}" if report_id else None,
+        "error": job["error"],
+        "attempts": job["attempts"],
+        "queue_position": queue.position(job_id) if queue is not None and job["status"] == "queued" else None,
+        "elapsed_seconds": _elapsed(started or created, finished, now),
+        "created_at": _iso(created),
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+    }
+
+
+def job_status(repo: Repository, job_id: str, queue: ScoreQueue | None = None) -> dict[str, Any]:
+    found = find_job(repo, job_id, queue)
+    if found is None:
+        raise NotFound(f"No job with id {job_id!r}.", code="job-not-found")
+    return found
+
+
+def jobs_by_status(repo: Repository) -> dict[str, int]:
+    """Score jobs by state, for /metrics."""
+    return ScoreJobs(repo.store).by_status()
+
+
+def _elapsed(start: Any, end: Any, now: float) -> float:
+    from datetime import UTC
+
+    if start is None:
+        return 0.0
+    stop = end.replace(tzinfo=UTC).timestamp() if end is not None else now
+    return round(max(0.0, stop - start.replace(tzinfo=UTC).timestamp()), 1)
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
