@@ -4,6 +4,7 @@ from profilers.context import Table
 from profilers.registry import Hit, cell_examples, check
 from profilers.semantic.coords import swapped_pairs
 from profilers.semantic.dates import future_dates
+from profilers.semantic.degrees import coordinate
 from profilers.semantic.detect import Semantic
 from profilers.semantic.outliers import measure_columns, outliers
 from profilers.semantic.run import columns_of, real
@@ -93,7 +94,8 @@ def _beyond_bounds(table: Table, cols: list[Semantic]) -> dict[str, pl.DataFrame
         **{f"{c}|max": x for c, x in numbers.max().row(0, named=True).items()},
     }
     parsed = numbers.count().row(0, named=True)
-    slow = [s.col for s in cols if parsed[s.col] < table.stat(s.field).real]
+    # (Degree-sign coordinates are parsed by ``cast`` already: ``_number`` cannot read them.)
+    slow = [s.col for s in cols if parsed[s.col] < table.stat(s.field).real and s.style != "degrees"]
     if slow:
         summary.update(
             frame.select(
@@ -107,7 +109,7 @@ def _beyond_bounds(table: Table, cols: list[Semantic]) -> dict[str, pl.DataFrame
         low, high = summary[f"{s.col}|min"], summary[f"{s.col}|max"]
         if (lo is None or low is None or low >= lo) and (hi is None or high is None or high <= hi):
             continue
-        x = _number(pl.col(s.col))
+        x = coordinate(pl.col(s.col), s.style) if s.style == "degrees" else _number(pl.col(s.col))
         outside = pl.lit(False)
         if lo is not None:
             outside = outside | (x < lo)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from profilers.context import DATE_RE, DATETIME_RE, PLACEHOLDERS
+from profilers.semantic.degrees import is_degrees
 from profilers.semantic.vocab import AGGREGATES, ALL_FORMS
 
 if TYPE_CHECKING:
@@ -118,6 +119,9 @@ SERIAL_SHARE = 0.8
 PERCENT_SHAPE = r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?\s*[%％]$"
 """A percentage written as text: ``45%``, ``-3.5 %``, ``12.5％``."""
 PERCENT_SHARE = 0.8
+DEGREES_SHARE = 0.8
+"""A string column under a latitude or longitude label is one when this share of its values are
+coordinates, written with degree signs (39.9°N, 116°23′) or as plain numbers."""
 RATE = re.compile(r"率|(?:^|[^a-z])(?:rate|proportion)(?:[^a-z]|$)", LABEL_FLAGS)
 UNBOUNDED_RATE = re.compile(
     r"增|减|涨|跌|降|变动|变化|同比|环比|利率|利润|毛利|收益|回报|负债|完成|溢价|换手|汇率|通胀|倍"
@@ -190,18 +194,26 @@ def detect(table: Table) -> dict[str, Semantic]:
     }
     # Shapes that count only under their labels (serial dates, percentages): measured on the
     # few columns so labelled.
+    serial_labelled = [s for s in table.stats if SERIAL_LABEL.search(s.name)]
     labelled = {
-        "serial": [s for s in table.stats if SERIAL_LABEL.search(s.name)],
+        "serial": serial_labelled,
+        "dated": serial_labelled,
         "percent": [s for s in table.stats if percent_label(s.name)],
+        "degrees": [
+            s
+            for s in table.stats
+            if s.type == "string" and (LATITUDE.search(s.name) or LONGITUDE.search(s.name))
+        ],
     }
     shapes = {
         "serial": is_serial_date,
         "dated": lambda x: x.str.contains(f"(?:{DATE_RE})|(?:{DATETIME_RE})"),
         "percent": lambda x: x.str.contains(PERCENT_SHAPE),
+        "degrees": lambda x: is_degrees(x) | x.str.contains(r"^[+-]?[0-9]+(?:\.[0-9]+)?$"),
     }
     exprs = []
     for name, fn in shapes.items():
-        for s in labelled["percent" if name == "percent" else "serial"]:
+        for s in labelled[name]:
             x = pl.col(f"c{s.field}")
             real_x = x.is_not_null() & (x.str.len_bytes() > 0) & ~x.is_in(placeholders)
             exprs.append((real_x & fn(x)).sum().alias(f"c{s.field}|{name}"))
@@ -223,6 +235,8 @@ def detect(table: Table) -> dict[str, Semantic]:
             style = "serial"
         elif kind == "share" and s.type not in ("integer", "number"):
             style = "percent"
+        elif kind in ("latitude", "longitude") and s.type not in ("integer", "number"):
+            style = "degrees"
         elif kind == "postcode":
             style = "cn" if _six_digit_share(frame, c) >= 0.5 else "us"
         out[c] = Semantic(kind, s.field, s.name, style)
@@ -279,6 +293,9 @@ def _pick(label: str, col_type: str, counts: dict[str, int], real: int) -> str |
             return name
     if real >= MIN_UNLABELLED and counts["mobile"] / real >= (KIND_BY_NAME["mobile"].share or 1.0):
         return "phone"
+    if counts["degrees"] >= real * DEGREES_SHARE and (LATITUDE.search(label) or LONGITUDE.search(label)):
+        # 39.9°N, 116°23′ (among plain numbers or not) under a latitude or longitude label.
+        return "latitude" if LATITUDE.search(label) else "longitude"
     if percent_label(label) and counts["percent"] >= real * PERCENT_SHARE:
         # 45% written as text, under a label that says the column is a share.
         return "share"

@@ -10,6 +10,7 @@ import polars as pl
 
 from profilers.context import PLACEHOLDERS, Table
 from profilers.registry import Hit, cell_examples, short
+from profilers.semantic.degrees import coordinate
 from profilers.semantic.detect import Semantic
 from profilers.types import MAX_EXAMPLES, Example
 
@@ -30,14 +31,17 @@ _NUMBERS: WeakKeyDictionary[Table, dict[str, pl.Series]] = WeakKeyDictionary()
 
 def numbers(table: Table, cols: list[str] | None = None) -> pl.DataFrame:
     """``__row`` and ``cols`` (default: the columns of the measure kinds, ``MEASURES``) cast to
-    Float64 (null where the plain cast fails: separators, units, % signs). Each column is cast
+    Float64 (null where the plain cast fails: separators, units, % signs; coordinates written
+    with degree signs are parsed, ``profilers.semantic.degrees``). Each column is cast
     once per table for the checks that read it (out-of-range, swapped-coordinates)."""
     if cols is None:
         cols = [s.col for s in columns_of(table, *MEASURES)]
     cache = _NUMBERS.setdefault(table, {})
     todo = [c for c in cols if c not in cache]
     if todo:
-        cast = table.stripped.select([pl.col(c).cast(pl.Float64, strict=False) for c in todo])
+        semantic = table.semantic
+        styles = {c: semantic[c].style if c in semantic else None for c in todo}
+        cast = table.stripped.select([coordinate(pl.col(c), styles[c]).alias(c) for c in todo])
         cache.update({c: cast.get_column(c) for c in todo})
     return pl.DataFrame([table.stripped.get_column("__row"), *[cache[c] for c in cols]])
 

@@ -15,6 +15,7 @@ from profilers.context import Table
 from profilers.registry import registry
 from profilers.semantic import validators as val
 from profilers.semantic.dates import past_event_column
+from profilers.semantic.degrees import parse_degrees
 from profilers.semantic.vocab import PROVINCES, division_codes
 from tests.conftest import score_path
 from tests.profilers.test_semantic_corpus import portal_files
@@ -196,3 +197,51 @@ def test_labels_of_past_events_and_of_dates_ahead() -> None:
     neither = ["日期", "date", "时间", "西元日期"]
     assert [past_event_column(x) for x in past] == [True] * len(past)
     assert [past_event_column(x) for x in ahead + neither] == [False] * (len(ahead) + len(neither))
+
+
+# ---- coordinates written with degree signs ---------------------------------------------------
+
+
+def test_degree_forms_parse_to_signed_decimal_degrees() -> None:
+    values = ["39.9°", "116°23′", "39.9°N", "39°54′27″N", "N39.9", "北纬39.9°", "东经116度23分", "33.8°S"]
+    values += ["151.2°W", "-33.8°", "116° 23′ 10″ E", "39°61′", "N39.9S", "abc"]
+    frame = pl.DataFrame({"v": values})
+    got = frame.select(parse_degrees(pl.col("v"))).to_series().to_list()
+    want = [39.9, 116 + 23 / 60, 39.9, 39 + 54 / 60 + 27 / 3600, 39.9, 39.9, 116 + 23 / 60, -33.8]
+    want += [-151.2, -33.8, 116 + 23 / 60 + 10 / 3600, None, None, None]
+    assert [None if g is None else round(g, 9) for g in got] == [
+        None if w is None else round(w, 9) for w in want
+    ]
+
+
+BEIJING = [(39.90 + i / 100, 116.40 + i / 100) for i in range(12)]
+
+
+def dms(x: float, hemi: str) -> str:
+    d = int(x)
+    m = (x - d) * 60
+    return f"{d}°{m:.2f}′{hemi}"
+
+
+def test_degree_coordinates_out_of_bounds() -> None:
+    rows = [f"点{i},{lat:.2f}°N,{dms(lon, 'E')}" for i, (lat, lon) in enumerate(BEIJING)]
+    rows[4] = "点4,95.5°N,116°30′E"  # no latitude is beyond 90
+    table = load("名称,纬度,经度\n" + "\n".join(rows) + "\n")
+    assert table.semantic["c2"].style == "degrees" and table.semantic["c3"].kind == "longitude"
+    assert run(table, "out-of-range")[:3] == ("fail", 1, [(6, "95.5°N")])
+    assert run(table, "swapped-coordinates")[0] == "pass"
+
+
+def test_degree_coordinates_swapped_in_a_regional_table() -> None:
+    rows = [f"点{i},{dms(lat, 'N')},{dms(lon, 'E')}" for i, (lat, lon) in enumerate(BEIJING)]
+    rows[7] = "点7,116°24′E,39°54′N"  # the pair written the wrong way round
+    table = load("名称,latitude,longitude\n" + "\n".join(rows) + "\n")
+    status, count, examples, _ = run(table, "swapped-coordinates")
+    assert (status, count, examples) == ("fail", 1, [(9, "116°24′E, 39°54′N")])
+    # Reported once, as swapped: 116° is beyond ±90 but not also out of range.
+    assert run(table, "out-of-range")[0] == "pass"
+
+
+def test_plain_text_under_a_latitude_label_is_not_a_coordinate_column() -> None:
+    table = load("站点,纬度说明\n" + "".join(f"S{i},位于城区北部第{i}段\n" for i in range(12)))
+    assert "c2" not in table.semantic
