@@ -92,6 +92,8 @@ class Structure:
     header_rows: list[int] = field(default_factory=list)
     """Rows of a header that spans more than one row (empty for a one-row header)."""
     unclosed_quote_row: int | None = None
+    stray_quote_rows: list[int] = field(default_factory=list)
+    """Records where a quote opened and joined whole lines into one record (cut back into lines)."""
     encoding_errors: int = 0
     encoding_error_rows: list[int] = field(default_factory=list)
     nul_bytes: int = 0

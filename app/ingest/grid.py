@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class Grid:
     frame: pl.DataFrame
     unclosed_quote_row: int | None = None
     multiline_records: int = 0
+    stray_quote_rows: list[int] = field(default_factory=list)
 
     @property
     def height(self) -> int:
@@ -93,6 +94,8 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
     )
     unclosed: int | None = None
     multiline = 0
+    stray_lines: list[int] = []
+    stray_rows: list[int] = []
     if frame.get_column("has_q").any():
         # A quote opens or closes a field only where it touches a field boundary; a quote in
         # the middle of an unquoted field (5'11") is a literal character.
@@ -118,6 +121,27 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
             )
         frame = frame.with_columns(rec=(~pl.col("cont")).cast(pl.Int64).cum_sum())
         multi = frame.filter(pl.col("cont")).get_column("rec").unique()
+        usual = _usual_width(frame, delimiter)
+        if multi.len() and usual is not None:
+            strays = _stray_quote_records(frame, multi, delimiter, usual).implode()
+            cut = pl.col("rec").is_in(strays)
+            quoted_lines = frame.select((cut & pl.col("has_q")).arg_true()).to_series()
+            if quoted_lines.len():
+                stray_lines = quoted_lines.to_list()
+                # Each line is split at every delimiter: the stray quote stays in its cell as text.
+                frame = frame.with_columns(
+                    cont=pl.when(cut).then(False).otherwise(pl.col("cont")),
+                    has_q=pl.when(cut).then(False).otherwise(pl.col("has_q")),
+                ).with_columns(rec=(~pl.col("cont")).cast(pl.Int64).cum_sum())
+                multi = frame.filter(pl.col("cont")).get_column("rec").unique()
+        if unclosed is not None and usual is not None:
+            # The quote that never closes, on a line with the usual number of delimiters: the
+            # line is a whole record with a stray quote in one cell, not one cell to the end.
+            line = frame.get_column("l")[unclosed]
+            if line is not None and line.count(delimiter) + 1 == usual:
+                frame = frame.with_columns(
+                    has_q=pl.when(pl.int_range(pl.len()) == unclosed).then(False).otherwise(pl.col("has_q"))
+                )
         multiline = multi.len()
         if multiline:
             too_long = (
@@ -134,6 +158,7 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
                     .otherwise(pl.col("cont"))
                 ).with_columns(rec=(~pl.col("cont")).cast(pl.Int64).cum_sum())
         unclosed_rec = int(frame.get_column("rec")[unclosed]) if unclosed is not None else None
+        stray_rows = [int(frame.get_column("rec")[i]) for i in stray_lines]
         if multiline:
             joined = (
                 frame.group_by("rec", maintain_order=True)
@@ -168,7 +193,31 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
             frame = frame.with_columns(full)
             split = pl.when(pl.col("has_q")).then(pl.col("q").str.split(_LINE_SEP)).otherwise(split)
     grid = frame.select(pl.col("rec").alias("__row"), split.alias("__fields"))
-    return Grid(grid, unclosed_quote_row=unclosed, multiline_records=multiline)
+    return Grid(grid, unclosed_quote_row=unclosed, multiline_records=multiline, stray_quote_rows=stray_rows)
+
+
+def _usual_width(frame: pl.DataFrame, delimiter: str) -> int | None:
+    """The most common number of fields of the lines without quotes, when it is telling (three
+    or more fields: with one or two a line's width says too little)."""
+    raw = pl.col("l").str.count_matches(delimiter, literal=True) + 1
+    usual = frame.filter(~pl.col("has_q") & pl.col("l").is_not_null()).select(raw.mode().min()).item()
+    return int(usual) if usual is not None and usual >= 3 else None
+
+
+def _stray_quote_records(frame: pl.DataFrame, multi: pl.Series, delimiter: str, usual: int) -> pl.Series:
+    """Multi-line records that are really a stray quote: every line of the record, split at each
+    delimiter, has exactly the file's usual number of fields, so each line is a record of its own
+    and the quotes that joined them are typos (``"valve,M4,8``) or inch marks at a cell's edge. A
+    genuine multi-line cell (an address over three lines) leaves its inner lines with far fewer
+    delimiters than a record has."""
+    raw = pl.col("l").fill_null("").str.count_matches(delimiter, literal=True) + 1
+    return (
+        frame.filter(pl.col("rec").is_in(multi.implode()))
+        .group_by("rec")
+        .agg((raw == usual).all().alias("whole"))
+        .filter("whole")
+        .get_column("rec")
+    )
 
 
 def _open_record_start(cont: pl.Series) -> int:

@@ -137,6 +137,7 @@ def _load_text(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
 def _grid_into(table: Table, grid: Grid, delimiter: str) -> None:
     table.source.delimiter = delimiter
     table.structure.unclosed_quote_row = grid.unclosed_quote_row
+    table.structure.stray_quote_rows = grid.stray_quote_rows
     _table_from_grid(table, grid, delimiter)
 
 
