@@ -256,19 +256,16 @@ def _xlrd_text(cell: Any, datemode: int) -> str | None:
     kind, value = cell.ctype, cell.value
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
-    if kind == xlrd.XL_CELL_NUMBER:
-        return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
     if kind == xlrd.XL_CELL_DATE:
         try:
-            moment = xlrd.xldate.xldate_as_datetime(value, datemode)
+            value = xlrd.xldate.xldate_as_datetime(value, datemode)
         except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return repr(value)
-        return moment.date().isoformat() if moment.time() == moment.min.time() else moment.isoformat(" ")
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return "true" if value else "false"
-    if kind == xlrd.XL_CELL_ERROR:
+            pass  # an impossible date serial stays the number it is
+    elif kind == xlrd.XL_CELL_BOOLEAN:
+        value = bool(value)
+    elif kind == xlrd.XL_CELL_ERROR:
         return xlrd.error_text_from_code.get(value, "#ERR")
-    return str(value)
+    return cell_text(value)
 
 
 def _check_xlsx_dimensions(path: Path) -> None:
