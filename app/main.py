@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the jobs a crash or a shutdown left unfinished are queued again first.
         from app.services.score_queue import ScoreQueue
 
-        app.state.score_queue = ScoreQueue(app.state.repo, settings)
+        app.state.score_queue = ScoreQueue(
+            app.state.repo, settings, metrics=getattr(app.state, "metrics", None)
+        )
         app.state.score_queue.start()
         _warm_parsing(settings)
         app.state.job_stats = lambda: job_counts(app.state.repo)

@@ -306,6 +306,12 @@ def note_scored(rows: int, size: int, cached: bool) -> None:
         metrics.observe_scored(rows, size, cached)
 
 
+def bind_metrics(metrics: Metrics | None) -> None:
+    """Count what this thread scores in ``metrics`` (a background worker of the app, e.g. the
+    score queue's, which serves no request of its own)."""
+    _current_metrics.set(metrics)
+
+
 # -- middleware -------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import threading
@@ -84,9 +85,11 @@ class ScoreQueue:
     """Bounded FIFO of score jobs and the worker threads that run them (one per process: the
     server is the database's only writer)."""
 
-    def __init__(self, repo: Repository, settings: Settings) -> None:
+    def __init__(self, repo: Repository, settings: Settings, metrics: Any = None) -> None:
         self.repo = repo
         self.settings = settings
+        self.metrics = metrics
+        """The app's ``app.observability.Metrics``: the files the workers score are counted there."""
         self.jobs = ScoreJobs(repo.store)
         self.workers = settings.score_workers or default_workers()
         self.max_queued = settings.score_queue_max
@@ -99,6 +102,8 @@ class ScoreQueue:
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Outcome]]]] = {}
         self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
         self._after: dict[str, After] = {}
+        self._contexts: dict[str, contextvars.Context] = {}
+        """The context of the request that submitted a job (its request id in the job's logs)."""
         self._seconds: deque[float] = deque(maxlen=50)
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -167,6 +172,7 @@ class ScoreQueue:
             self._reserved -= 1
             if after is not None:
                 self._after[job["id"]] = after
+            self._contexts[job["id"]] = contextvars.copy_context()
             self._queue.append(job["id"])
             self._cond.notify()
         return job
@@ -214,6 +220,9 @@ class ScoreQueue:
     # -- the workers ---------------------------------------------------------------------------
 
     def _work(self) -> None:
+        from app.observability import bind_metrics
+
+        bind_metrics(self.metrics)
         while True:
             with self._cond:
                 while not self._queue and not self._stop.is_set():
@@ -223,9 +232,14 @@ class ScoreQueue:
                 job_id = self._queue.popleft()
                 self._running.add(job_id)
                 after = self._after.pop(job_id, None)
+                context = self._contexts.pop(job_id, None)
             started = time.monotonic()
             try:
-                outcome = self._run(job_id, after)
+                if context is not None:
+                    context.run(bind_metrics, self.metrics)  # also when the request has ended
+                    outcome = context.run(self._run, job_id, after)
+                else:
+                    outcome = self._run(job_id, after)
             except Exception:  # the store closed under a job at shutdown: it resumes at the next start
                 log.warning("score job %s interrupted; it resumes at the next start", job_id, exc_info=True)
                 outcome = None

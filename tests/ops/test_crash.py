@@ -60,7 +60,7 @@ def post_in_background(url: str, path: Path, out: dict[str, Any]) -> threading.T
         try:
             with path.open("rb") as fh:
                 out["response"] = httpx2.post(
-                    f"{url}/api/v1/score", files={"file": (path.name, fh, "text/csv")}, timeout=300
+                    f"{url}/api/v1/score?wait=true", files={"file": (path.name, fh, "text/csv")}, timeout=300
                 )
         except httpx2.TransportError as exc:
             out["error"] = exc
@@ -88,7 +88,7 @@ def test_sigkill_while_scoring(tmp_path: Path, big_csv: Path) -> None:
     server = Server(data_dir, tmp_path / "server.log").start()
     try:
         with httpx2.Client(base_url=server.base_url, timeout=60) as client:
-            first = client.post("/api/v1/score", files={"file": (SMALL.name, SMALL.read_bytes())})
+            first = client.post("/api/v1/score?wait=true", files={"file": (SMALL.name, SMALL.read_bytes())})
         assert first.status_code == 200, first.text[:300]
         out: dict[str, Any] = {}
         thread = post_in_background(server.base_url, big_csv, out)
@@ -102,22 +102,54 @@ def test_sigkill_while_scoring(tmp_path: Path, big_csv: Path) -> None:
         server.stop()
 
     assert integrity(data_dir / "odq.duckdb") == {first.json()["id"]}
-    server.start()  # on the same data dir
+    server.start()  # on the same data dir: the upload being scored is a durable job, resumed now
+    try:
+        wait_for_finished_jobs(server.base_url, 2)
+    finally:
+        server.stop()
+    jobs = score_jobs(data_dir / "odq.duckdb")
+    assert [(j["name"], j["status"]) for j in jobs] == [(SMALL.name, "done"), ("big.csv", "done")]
+    assert jobs[1]["attempts"] == 2, jobs  # started before the kill, and once more after
+    stored = integrity(data_dir / "odq.duckdb")
+    assert stored == {first.json()["id"], jobs[1]["report_id"]}
+    server.start()
     try:
         with httpx2.Client(base_url=server.base_url, timeout=300) as client:
-            assert client.get("/health").json()["reports"] == 1
-            assert client.get(f"/api/v1/reports/{first.json()['id']}").json() == first.json()
-            # The file that was being scored is scored whole now, and stored.
+            report = client.get(f"/api/v1/reports/{jobs[1]['report_id']}").json()
+            assert report["source"]["rows"] == BIG_ROWS
+            # Sending it again gives that report: the resumed job stored it once.
             with big_csv.open("rb") as fh:
                 again = client.post("/api/v1/score", files={"file": (big_csv.name, fh, "text/csv")})
             assert again.status_code == 200, again.text[:300]
-            assert again.json()["source"]["rows"] == BIG_ROWS
-            assert again.headers["x-odq-cached"] == "false"
-            assert client.get(f"/api/v1/reports/{again.json()['id']}").status_code == 200
+            assert again.headers["x-odq-cached"] == "true"
+            assert again.json()["id"] == report["id"]
             assert client.get("/health").json()["reports"] == 2
     finally:
         server.stop()
-    assert integrity(data_dir / "odq.duckdb") == {first.json()["id"], again.json()["id"]}
+
+
+def score_jobs(db_path: Path) -> list[dict[str, Any]]:
+    """The score_jobs rows the server left behind (read after it has stopped), in FIFO order."""
+    con = duckdb.connect(str(db_path))
+    try:
+        rows = con.execute(
+            "SELECT id, name, status, report_id, attempts FROM score_jobs ORDER BY seq"
+        ).fetchall()
+    finally:
+        con.close()
+    return [dict(zip(("id", "name", "status", "report_id", "attempts"), r, strict=True)) for r in rows]
+
+
+def wait_for_finished_jobs(base_url: str, done: int, timeout: float = 240) -> None:
+    """Until /metrics counts ``done`` finished jobs and none queued or running."""
+    deadline = time.monotonic() + timeout
+    wanted = [f'odq_jobs{{state="done"}} {done}', 'odq_jobs{state="queued"} 0', 'odq_jobs{state="running"} 0']
+    while True:
+        text = httpx2.get(f"{base_url}/metrics", timeout=30).text
+        if all(line in text.splitlines() for line in wanted):
+            return
+        assert time.monotonic() < deadline, [x for x in text.splitlines() if x.startswith("odq_jobs")]
+        time.sleep(0.2)
 
 
 def test_sigkill_while_writing_reports(tmp_path: Path) -> None:
@@ -140,7 +172,7 @@ def test_sigkill_while_writing_reports(tmp_path: Path) -> None:
                     n = next(seed)
                 path = generated_csv(files / f"f{n}.csv", 1500, seed=n)
                 try:
-                    r = client.post("/api/v1/score", files={"file": (path.name, path.read_bytes())})
+                    r = client.post("/api/v1/score?wait=true", files={"file": (path.name, path.read_bytes())})
                 except httpx2.TransportError:
                     return
                 assert r.status_code == 200, r.text[:300]
@@ -205,3 +237,56 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path, big_csv: Path) -
     report = response.json()
     assert report["source"]["rows"] == BIG_ROWS
     assert integrity(data_dir / "odq.duckdb") == {report["id"]}
+
+
+def test_sigkill_with_queued_jobs_resumes_each_once(tmp_path: Path, big_csv: Path) -> None:
+    """One scoring worker, a big upload running and four queued behind it: SIGKILL. At the next
+    start every job is scored from its blob, each ends done with its own report, stored once."""
+    data_dir = tmp_path / "var"
+    env = {"ODQ_SCORE_WORKERS": "1", "ODQ_SCORE_WAIT_SECONDS": "0"}
+    server = Server(data_dir, tmp_path / "server.log", env).start()
+    small = [generated_csv(tmp_path / f"queued{i}.csv", 2000, seed=100 + i) for i in range(4)]
+    try:
+        with httpx2.Client(base_url=server.base_url, timeout=60) as client:
+            with big_csv.open("rb") as fh:
+                first = client.post("/api/v1/score", files={"file": (big_csv.name, fh, "text/csv")})
+            assert first.status_code == 202, first.text[:300]
+            ids = [first.json()["job_id"]]
+            deadline = time.monotonic() + 60
+            while client.get(first.headers["location"]).json()["status"] != "running":
+                assert time.monotonic() < deadline, "the big job never started"
+                time.sleep(0.02)
+            for path in small:
+                r = client.post("/api/v1/score", files={"file": (path.name, path.read_bytes())})
+                assert r.status_code == 202 and r.json()["status"] == "queued", r.text[:300]
+                ids.append(r.json()["job_id"])
+            states = [client.get(f"/api/v1/jobs/{i}").json()["status"] for i in ids]
+        assert states == ["running", "queued", "queued", "queued", "queued"], states
+        assert server.kill(signal.SIGKILL) == -signal.SIGKILL
+    finally:
+        server.stop()
+
+    assert integrity(data_dir / "odq.duckdb") == set()  # nothing was stored before the kill
+    server.start()
+    try:
+        with httpx2.Client(base_url=server.base_url, timeout=60) as client:
+            jobs = []
+            for job_id in ids:
+                deadline = time.monotonic() + 240
+                while (job := client.get(f"/api/v1/jobs/{job_id}").json())["status"] not in (
+                    "done",
+                    "failed",
+                ):
+                    assert time.monotonic() < deadline, job
+                    time.sleep(0.1)
+                jobs.append(job)
+            reports = [client.get(j["report_url"]).json() for j in jobs]
+    finally:
+        server.stop()
+    assert [j["status"] for j in jobs] == ["done"] * 5, jobs
+    assert [j["attempts"] for j in jobs] == [2, 1, 1, 1, 1]
+    assert [r["source"]["name"] for r in reports] == [big_csv.name] + [p.name for p in small]
+    assert reports[0]["source"]["rows"] == BIG_ROWS
+    rows = score_jobs(data_dir / "odq.duckdb")
+    assert [r["id"] for r in rows] == ids and all(r["status"] == "done" for r in rows)
+    assert integrity(data_dir / "odq.duckdb") == {r["id"] for r in reports}  # five, each once

@@ -197,3 +197,49 @@ def test_metrics_count_catalog_runs_by_state(client: TestClient) -> None:
     assert 'odq_jobs{state="done"} 1' in samples
     assert 'odq_jobs{state="queued"} 1' in samples
     assert "odq_queue_depth 1" in samples
+
+
+def test_metrics_count_score_jobs_with_catalog_runs(tmp_path: Path) -> None:
+    """odq_jobs and odq_queue_depth count the score queue's jobs (one worker: one running, the
+    next queued) together with the catalog runs, from the tables of the running app."""
+    import time
+
+    from ops_support import generated_csv
+
+    from app.storage.catalogs import CatalogRuns
+
+    big = generated_csv(tmp_path / "big.csv", 300_000, seed=5)
+    settings = Settings(
+        data_dir=tmp_path / "var", anonymous_rate_per_minute=0, score_workers=1, score_wait_seconds=0
+    )
+    with TestClient(create_app(settings)) as client:
+        CatalogRuns(client.app.state.repo.store).create_run(  # type: ignore[attr-defined]
+            "c.csv", "manifest", portal=None, executor="inline", metadata_only=True
+        )
+        first = client.post("/api/v1/score", files={"file": (big.name, big.read_bytes())})
+        assert first.status_code == 202, first.text[:300]
+        deadline = time.monotonic() + 60
+        while client.get(first.headers["location"]).json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        second = client.post("/api/v1/score", files={"file": ("s.csv", b"id,v\n1,a\n2,b\n")})
+        assert second.status_code == 202 and second.json()["status"] == "queued"
+        busy = parse_metrics(client.get("/metrics").text)
+        for location in (first.headers["location"], second.headers["location"]):
+            while client.get(location).json()["status"] != "done":
+                assert time.monotonic() < deadline + 240
+                time.sleep(0.1)
+        idle = parse_metrics(client.get("/metrics").text)
+
+    def value(
+        samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
+    ) -> float:
+        return samples[(name, frozenset(labels.items()))]
+
+    assert value(busy, "odq_jobs", state="running") == 1
+    assert value(busy, "odq_jobs", state="queued") == 2  # the second upload and the catalog run
+    assert value(busy, "odq_queue_depth") == 2
+    assert value(busy, "odq_jobs", state="done") == 0
+    assert value(idle, "odq_jobs", state="done") == 2
+    assert value(idle, "odq_jobs", state="running") == 0
+    assert value(idle, "odq_queue_depth") == 1  # the catalog run nobody started
