@@ -80,15 +80,18 @@ def future_dates(table: Table, reference: dt.date | None) -> dict[str, pl.DataFr
     frame = table.stripped
     out: dict[str, pl.DataFrame] = {}
     limit = pl.lit(reference, dtype=pl.Date)
-    # The latest date of each column first: most columns end before the reference date.
-    latest = frame.select([as_date(pl.col(s.col), s.style).max().alias(s.col) for s in cols]).row(
-        0, named=True
-    )
     for s in cols:
-        if latest[s.col] is None or latest[s.col] <= reference:
-            continue
         v = pl.col(s.col)
-        bad = frame.select("__row", s.col).filter(real(v) & (as_date(v, s.style) > limit).fill_null(False))
+        if s.style == "serial":
+            candidates = frame.select("__row", s.col)
+        else:
+            # Most dates start with their year: those of earlier years cannot be after the
+            # reference date, and one slice proves it for them. The full parse (eleven forms)
+            # runs on the rest: this year's and later, and the day-first forms.
+            year = v.str.slice(0, 4).cast(pl.Int32, strict=False)
+            candidates = frame.select("__row", s.col).filter((year >= reference.year) | year.is_null())
+        candidates = candidates.filter(real(v))
+        bad = candidates.filter((as_date(v, s.style) > limit).fill_null(False))
         if bad.height:
             out[s.col] = bad
     return out
