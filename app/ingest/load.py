@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from app.ingest import markup
+from app.ingest import htmltable, markup
 from app.ingest.grid import Grid, cell_text, read_text_grid
 from app.ingest.layout import TAIL_ROWS, detect_layout
 from app.ingest.sniff import EXCEL, MARKUP, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
@@ -41,7 +41,8 @@ MAX_XLSX_INFLATED_BYTES = 1024 * 1024 * 1024
 the sheet would exceed MAX_CELLS or the memory of a worker anyway."""
 
 _UNREADABLE = {
-    "html": "an HTML page, not a data file (often an error or login page served instead of the download)",
+    "html": "an HTML page without a data table, not a data file (often an error or login page served "
+    "instead of the download)",
     "pdf": "a PDF document, not machine-readable data",
     "binary": "binary content that is neither text nor a known spreadsheet format",
 }
@@ -66,7 +67,7 @@ def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | Non
     try:
         _load_into(table, path, sniffed, workdir)
     except _Unreadable as exc:
-        structure.fatal = ("unreadable-file", str(exc))
+        structure.fatal = (exc.code, str(exc))
     except Exception as exc:
         # A reader failed in a way no rule above foresaw (a corrupt zip member, a JSON nested
         # too deep, a Polars error): the file is still scored, as unreadable, and the error logged.
@@ -85,7 +86,13 @@ def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | Non
 
 
 class _Unreadable(Exception):
-    pass
+    code = "unreadable-file"
+
+
+class _Bomb(_Unreadable):
+    """A compressed input that would inflate past the limits: refused before it is inflated."""
+
+    code = "decompression-bomb"
 
 
 def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
@@ -93,6 +100,8 @@ def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
     structure = table.structure
     if fmt == "empty":
         structure.fatal = ("empty-file", "the file has no content")
+        return
+    if fmt == "html" and _load_html(table, path, sniffed):
         return
     if fmt in _UNREADABLE:
         raise _Unreadable(f"the content is {_UNREADABLE[fmt]}")
@@ -311,12 +320,12 @@ def _check_zip_bomb(path: Path) -> None:
     for info in infos:
         total += info.file_size
         if info.file_size > _inflation_limit(info.compress_size):
-            raise _Unreadable(
+            raise _Bomb(
                 f"decompression bomb: the part {info.filename!r} inflates from {info.compress_size:,} to "
                 f"{info.file_size:,} bytes, over the limit"
             )
     if total > MAX_XLSX_INFLATED_BYTES:
-        raise _Unreadable(
+        raise _Bomb(
             f"decompression bomb: the workbook inflates to {total:,} bytes, over the limit of "
             f"{MAX_XLSX_INFLATED_BYTES:,}"
         )
@@ -332,7 +341,7 @@ def _load_gzip(table: Table, path: Path, workdir: Path) -> None:
         fh.seek(max(0, compressed - 4))
         declared = int.from_bytes(fh.read(4), "little")  # ISIZE: size mod 2**32 of the last member
     if declared > limit:
-        raise _Unreadable(
+        raise _Bomb(
             f"decompression bomb: the gzip stream declares {declared:,} bytes from {compressed:,}, over the "
             f"limit of {limit:,}"
         )
@@ -342,7 +351,7 @@ def _load_gzip(table: Table, path: Path, workdir: Path) -> None:
         while chunk := src.read(1 << 20):
             written += len(chunk)
             if written > limit:
-                raise _Unreadable(
+                raise _Bomb(
                     f"decompression bomb: the gzip stream inflates past {limit:,} bytes from {compressed:,}"
                 )
             dst.write(chunk)
@@ -373,8 +382,9 @@ def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None
             info.file_size > MAX_ZIP_MEMBER_BYTES
             or info.file_size > max(info.compress_size, 1) * MAX_ZIP_RATIO
         ):
-            raise _Unreadable(
-                f"the zip member {member!r} inflates to {info.file_size} bytes (limit exceeded)"
+            raise _Bomb(
+                f"decompression bomb: the zip member {member!r} inflates to {info.file_size:,} bytes, over the "
+                "limit"
             )
         target = workdir / "member"
         with zf.open(info) as src, target.open("wb") as dst:
@@ -492,6 +502,32 @@ def _load_records(table: Table, records: list[dict[str, Any]], empty: str) -> No
         }
     )
     table.data = frame
+
+
+def _load_html(table: Table, path: Path, sniffed: Sniffed) -> bool:
+    """The largest data table of an HTML page (an "Excel" export that is an HTML table), read
+    like a sheet: title rows above its header and notes below are found as in any table."""
+    encoding = htmltable.page_encoding(path, sniffed.encoding)
+    found = htmltable.largest_table(path, encoding)
+    if found is None:
+        return False
+    rows, tables = found
+    table.source.encoding = encoding
+    table.structure.notes.append(
+        f"read the largest of {tables} <table> element(s) of the HTML page"
+        if tables > 1
+        else "read the HTML table"
+    )
+    frame = pl.DataFrame(
+        {
+            "__row": pl.Series(range(1, len(rows) + 1), dtype=pl.Int64),
+            "__fields": pl.Series(
+                [r if any(c.strip() for c in r) else None for r in rows], dtype=pl.List(pl.String)
+            ),
+        }
+    )
+    _table_from_grid(table, Grid(frame), ",")
+    return True
 
 
 def _load_markup(table: Table, path: Path, fmt: str) -> None:

@@ -227,7 +227,7 @@ def _best_candidate(head: bytes) -> str:
     result = from_bytes(sample, cp_isolation=list(ENCODING_CANDIDATES)).best()
     guesses: list[str] = []
     if result is not None:
-        guesses.append(_normalise_codec(result.encoding))
+        guesses.append(normalise_codec(result.encoding))
     guesses.extend(ENCODING_CANDIDATES)
     for name in guesses:
         if name in ("utf_16",):
@@ -251,7 +251,7 @@ def _trim_partial(sample: bytes, codec: str) -> bytes:
     return sample
 
 
-def _normalise_codec(name: str) -> str:
+def normalise_codec(name: str) -> str:
     name = codecs.lookup(name).name
     if name in ("gbk", "gb2312", "hz"):
         return "gb18030"
@@ -279,7 +279,7 @@ def _text_format(text: str) -> str:
     first_line = stripped.split("\n", 1)[0].strip()
     # "<Range>,Count" is a CSV header, not markup: a tag followed by a delimiter.
     if stripped.startswith("<") and not re.match(r"<[^>]*>\s*[,;\t|]", first_line):
-        if _HTML.match(stripped[:4096]) or "<html" in low[:512]:
+        if _HTML.match(stripped[:4096]) or "<html" in low[:512] or re.match(r"<(?:table|meta)\b", low):
             return "html"
         if "rdf:rdf" in low or "xmlns:rdf" in low:
             return "rdf"

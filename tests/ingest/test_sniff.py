@@ -14,7 +14,7 @@ import pytest
 from app.ingest.layout import detect_layout
 from app.ingest.sniff import (
     ENCODING_CANDIDATES,
-    _normalise_codec,
+    normalise_codec,
     declared_format,
     detect_encoding_sample,
     sniff,
@@ -180,7 +180,7 @@ def test_candidates_have_gb18030_and_never_gbk() -> None:
 
 @pytest.mark.parametrize("name", ["gbk", "GBK", "gb2312", "GB2312", "cp936", "hz", "gb18030"])
 def test_gbk_family_normalises_to_gb18030(name: str) -> None:
-    assert _normalise_codec(name) == "gb18030"
+    assert normalise_codec(name) == "gb18030"
 
 
 def test_gbk_bytes_are_read_as_gb18030() -> None:
