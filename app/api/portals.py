@@ -38,16 +38,44 @@ async def list_portals(repo: RepoDep, limit: int = 100, offset: int = 0) -> JSON
     return JSONResponse({"portals": rows[offset : offset + limit], "total": len(rows)})
 
 
+DATASETS_LIMIT = 1000
+"""Datasets listed per portal report by default: a portal of up to this many looks as it always
+did (every dataset); a bigger one is read a page at a time."""
+MAX_DATASETS_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1
+
+
 @router.get(
     "/{portal_id}",
     summary="A portal's report",
     description="The latest portal report (by id or name): dimension scores, band distribution, portal "
-    "findings (each listing its datasets), duplicate/revision/series clusters, datasets, rank and "
-    "score history.",
+    "findings (each listing its datasets, the catalog-level ones of the latest catalog run such as "
+    "`duplicate-title` included), the catalog run's MQA value (`catalog`), duplicate/revision/series "
+    "clusters, rank, score history and a page of the datasets.\n\n"
+    f"Datasets are paged: `datasets_limit` (1..{MAX_DATASETS_LIMIT}, default {DATASETS_LIMIT}) and "
+    "`datasets_offset` (default 0) choose the page, `datasets_order` its order: `key` (by dataset id, "
+    "the default) or `worst` (lowest score first; datasets where nothing could be scored first of all, "
+    "then by id). `datasets_total` counts every dataset of the portal; `datasets_page` echoes "
+    "offset, limit and order. Everything else (findings, clusters, scores) covers all datasets. "
+    "With `Accept: application/ld+json` the W3C DQV graph of the report (the same page of datasets).",
     responses=RESPONSES,
 )
-async def get_portal(portal_id: str, request: Request, repo: RepoDep) -> JSONResponse:
-    portal = await run_in_threadpool(service.get_portal, repo, portal_id)
+async def get_portal(
+    portal_id: str,
+    request: Request,
+    repo: RepoDep,
+    datasets_limit: int = DATASETS_LIMIT,
+    datasets_offset: int = 0,
+    datasets_order: str = "key",
+) -> JSONResponse:
+    if not 1 <= datasets_limit <= MAX_DATASETS_LIMIT or not 0 <= datasets_offset <= MAX_OFFSET:
+        raise BadRequest(
+            f"datasets_limit must be 1..{MAX_DATASETS_LIMIT} and datasets_offset 0..{MAX_OFFSET}.",
+            code="invalid-limit",
+        )
+    portal = await run_in_threadpool(
+        service.get_portal, repo, portal_id, datasets_limit, datasets_offset, datasets_order
+    )
     if "application/ld+json" in request.headers.get("accept", "").lower():  # W3C DQV JSON-LD
         from app.services.dqv import portal_dqv
 

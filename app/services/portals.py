@@ -5,11 +5,16 @@ Contract (used by the catalog runs and the web pages):
 
 - ``add_datasets(repo, portal, entries)`` — upsert ``DatasetEntry`` rows into a portal (created
   when new); reports not yet stored are stored.
-- ``run_portal_pass(repo, portal)`` → the portal report (DESIGN §8 + clusters + history); each
-  pass is kept, so a portal's score has a history.
+- ``run_portal_pass(repo, portal, catalog=None)`` → the portal report (DESIGN §8 + clusters +
+  history); each pass is kept, so a portal's score has a history. ``catalog``: the catalog-level
+  summary of the catalog run that fed the portal (``{"mqa", "findings", "run_id", "source"}``);
+  without it, that of the latest finished catalog run of the portal is used, if any. Its findings
+  (``duplicate-title`` …) become portal findings listing their datasets, scored in their dimension.
 - ``score_directory(repo, settings, folder, portal)`` → every file under ``folder`` (nested folders
   too) scored as one dataset, then the pass.
-- ``list_portals(repo)`` → leaderboard rows; ``get_portal(repo, id_or_name)`` → the latest report.
+- ``list_portals(repo)`` → leaderboard rows; ``get_portal(repo, id_or_name, datasets_limit=None,
+  datasets_offset=0, datasets_order="key")`` → the latest report with a page of its datasets
+  (``datasets_total`` counts them all; order ``key`` = by id, ``worst`` = lowest score first).
 - ``store_signatures(repo, sha256, sigs)`` — the writer side of signatures computed elsewhere
   (``profilers.signatures.signatures_of(table)`` in a worker process; plain data, picklable).
 """
@@ -28,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import NotFound
+from app.errors import BadRequest, NotFound
 from app.storage.portals import PortalStore
 from app.storage.repository import Repository
 from profilers.context import Table
@@ -71,6 +76,9 @@ SEVERITY = {
 }
 MAX_GROUPS = 50
 """Groups listed per portal finding (the count stays exact; every cluster is in ``clusters``)."""
+DATASET_ORDERS = ("key", "worst")
+"""Orders of a portal report's datasets list: ``key`` (dataset id, the default) and ``worst``
+(lowest score first; datasets with nothing scored first of all, then by id)."""
 
 
 @dataclass
@@ -313,6 +321,57 @@ def portal_findings(
     return out
 
 
+def catalog_findings(catalog: dict[str, Any] | None, members: Sequence[Member]) -> list[dict[str, Any]]:
+    """The catalog-level findings of a catalog run (``duplicate-title``: one per repeated title,
+    each with its ``datasets``) as portal findings, one per code: ``groups`` the datasets of each
+    finding (those still in the portal), ``count`` the datasets involved, ``share`` of the portal."""
+    if not catalog:
+        return []
+    keys = {m.key for m in members}
+    by_code: dict[str, list[list[str]]] = {}
+    for f in catalog.get("findings") or []:
+        if not isinstance(f, dict) or not f.get("code"):
+            continue
+        given = [str(k) for k in f.get("datasets") or []]
+        group = [k for k in given if k in keys]
+        if group and len(group) >= min(2, len(given)):
+            by_code.setdefault(str(f["code"]), []).append(group)
+    n = max(1, len(members))
+    out = []
+    for code, groups in by_code.items():
+        involved = sum(len(g) for g in groups)
+        message = f"{len(groups)} group(s), {involved} datasets (catalog run {catalog.get('run_id') or '-'})"
+        finding = _finding(code, involved, min(1.0, involved / n), groups, message)
+        finding["source"] = "catalog"
+        out.append(finding)
+    return out
+
+
+def _catalog_section(catalog: dict[str, Any] | None) -> dict[str, Any]:
+    """The report's ``catalog`` (the catalog run's MQA value and its catalog-level findings, each
+    listing its datasets) and ``mqa`` (the MQA score and dimension points, as the DQV export
+    reads them); nothing when no catalog run fed the portal."""
+    if not catalog:
+        return {"catalog": None}
+    mqa = catalog.get("mqa") if isinstance(catalog.get("mqa"), dict) else None
+    out: dict[str, Any] = {
+        "catalog": {
+            "run_id": catalog.get("run_id"),
+            "source": catalog.get("source"),
+            "finished_at": catalog.get("finished_at"),
+            "mqa": mqa,
+            "findings": list(catalog.get("findings") or []),
+        }
+    }
+    if mqa:
+        out["mqa"] = {
+            "score": mqa.get("score_405"),
+            "band": mqa.get("band"),
+            "dimensions": {k: (v or {}).get("points") for k, v in (mqa.get("dimensions") or {}).items()},
+        }
+    return out
+
+
 def _content(m: Member) -> str:
     return m.sig.content_hash if m.sig is not None else m.key
 
@@ -321,14 +380,17 @@ def _has_code(report: dict[str, Any] | None, code: str) -> bool:
     return bool(report) and any(f.get("code") == code for f in (report or {}).get("findings") or [])
 
 
-def run_portal_pass(repo: Repository, portal: str) -> dict[str, Any]:
-    """Compare the portal's datasets (LSH candidates, verified), cluster them, score the portal,
-    store the run (its history) and return the portal report."""
+def run_portal_pass(repo: Repository, portal: str, catalog: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Compare the portal's datasets (LSH candidates, verified), cluster them, score the portal
+    (with the catalog-level findings of ``catalog``, or of the portal's latest catalog run), store
+    the run (its history) and return the portal report (every dataset in it)."""
     pstore = PortalStore(repo)
     row = pstore.find_portal(portal)
     if row is None:
         raise NotFound(f"No portal {portal!r}.", code="portal-not-found")
     pid = row["id"]
+    if catalog is None:
+        catalog = pstore.latest_catalog_summary(row["name"])
     datasets = pstore.datasets(pid)
     shas = [d["sha256"] for d in datasets]
     sigs = _ensure_signatures(repo, pstore, {s for s in shas if s})
@@ -342,7 +404,9 @@ def run_portal_pass(repo: Repository, portal: str) -> dict[str, Any]:
     relations = classify(members, screened)
     groups = clusters(members, relations)
     findings = portal_findings(members, groups, datasets)
+    findings += catalog_findings(catalog, members)
     report = _portal_report(row, datasets, members, relations, groups, findings)
+    report.update(_catalog_section(catalog))
     report["candidate_pairs"] = len(candidates)
     report["verified_pairs"] = len(screened)
     report["stale_signatures"] = sum(1 for s in set(shas) if s and s not in sigs)
@@ -369,7 +433,7 @@ def _portal_report(
     scoring_findings = [
         PortalFinding(f["code"], f["dimension"], f["count"], f["share"])
         for f in findings
-        if f.get("scored", True)
+        if f.get("scored", True) and f.get("dimension")
     ]
     card = score_portal(scored, scoring_findings)
     lost = {(f.code, f.dimension): f.points_lost for f in card.findings}
@@ -420,6 +484,8 @@ def _portal_report(
             }
             for d in datasets
         ],
+        "datasets_total": len(datasets),
+        "datasets_page": {"offset": 0, "limit": None, "order": "key"},
         "thresholds": {"near_duplicate": NEAR_DUPLICATE, "hash_id": HASH_ID},
         "relations": len(relations),
     }
@@ -437,13 +503,40 @@ def list_portals(repo: Repository) -> list[dict[str, Any]]:
     return rows
 
 
-def get_portal(repo: Repository, portal_id_or_name: str) -> dict[str, Any]:
-    """The latest stored report of a portal, with its current rank and score history."""
+def get_portal(
+    repo: Repository,
+    portal_id_or_name: str,
+    datasets_limit: int | None = None,
+    datasets_offset: int = 0,
+    datasets_order: str = "key",
+) -> dict[str, Any]:
+    """The latest stored report of a portal, with its current rank and score history, and a page
+    of its datasets (``datasets_limit`` None: all of them) in ``datasets_order`` (DATASET_ORDERS);
+    ``datasets_total`` counts them all, ``datasets_page`` says which page this is."""
+    if datasets_order not in DATASET_ORDERS:
+        raise BadRequest(
+            f"datasets_order must be one of {', '.join(DATASET_ORDERS)}, not {datasets_order!r}.",
+            code="invalid-order",
+        )
     pstore = PortalStore(repo)
     row = pstore.find_portal(portal_id_or_name)
     report = pstore.latest_run(row["id"]) if row else None
     if row is None or report is None:
         raise NotFound(f"No scored portal {portal_id_or_name!r}.", code="portal-not-found")
+    offset = max(0, datasets_offset)
+    if "datasets" in report:  # a run stored before migration 0008: every dataset in the report
+        listed = list(report["datasets"])
+        total = len(listed)
+        if datasets_order == "worst":
+            listed.sort(key=lambda d: (d.get("score") is not None, d.get("score") or 0.0, str(d.get("id"))))
+        end = None if datasets_limit is None else offset + datasets_limit
+        report["datasets"] = listed[offset:end]
+    else:
+        total = int(report.get("datasets_total") or 0)
+        report["datasets"] = pstore.run_datasets(report["run_id"], datasets_limit, offset, datasets_order)
+    report["datasets_total"] = total
+    report["datasets_page"] = {"offset": offset, "limit": datasets_limit, "order": datasets_order}
+    report.setdefault("catalog", None)
     return _with_standing(pstore, row["id"], report)
 
 

@@ -312,7 +312,12 @@ class PortalStore:
     # -- runs -------------------------------------------------------------------------------
 
     def save_run(self, portal_id: str, report: dict[str, Any], clusters: Sequence[dict[str, Any]]) -> str:
+        """Store a portal pass: the report (without its datasets list, which goes one row per
+        dataset to ``portal_run_datasets``, so it can be paged), its clusters and the score."""
         run_id = str(report["run_id"])
+        datasets = list(report.get("datasets") or [])
+        summary = {k: v for k, v in report.items() if k != "datasets"}
+        summary["datasets_total"] = len(datasets)
         with self.store.transaction() as cur:
             cur.execute(
                 """
@@ -322,10 +327,28 @@ class PortalStore:
                 """,
                 [
                     run_id, portal_id, _parse(report["created_at"]), report["scoring_version"],
-                    report["score"], report["band"], len(report["datasets"]),
-                    report.get("fragmentation_index"), _dumps(report),
+                    report["score"], report["band"], len(datasets),
+                    report.get("fragmentation_index"), _dumps(summary),
                 ],
             )  # fmt: skip
+            if datasets:
+                rows = pa.table(
+                    {
+                        "run_id": pa.array([run_id] * len(datasets), pa.string()),
+                        "ordinal": pa.array(range(len(datasets)), pa.int32()),
+                        "key": pa.array([str(d["id"]) for d in datasets], pa.string()),
+                        "score": pa.array([d.get("score") for d in datasets], pa.float64()),
+                        "detail_json": pa.array([_dumps(d) for d in datasets], pa.string()),
+                    }
+                )
+                cur.register("odq_run_datasets", rows)
+                try:
+                    cur.execute(
+                        "INSERT INTO portal_run_datasets (run_id, ordinal, key, score, detail_json)"
+                        " SELECT run_id, ordinal, key, score, detail_json FROM odq_run_datasets"
+                    )
+                finally:
+                    cur.unregister("odq_run_datasets")
             if clusters:
                 table = pa.table(
                     {
@@ -349,6 +372,8 @@ class PortalStore:
         return run_id
 
     def latest_run(self, portal_id: str) -> dict[str, Any] | None:
+        """The latest run's report as stored: runs stored since migration 0008 hold no
+        ``datasets`` list (page them with :meth:`run_datasets`), older runs hold every dataset."""
         rows = (
             self.store.cursor()
             .execute(
@@ -359,6 +384,49 @@ class PortalStore:
             .fetchall()
         )
         return json.loads(rows[0][0]) if rows else None
+
+    def run_datasets(self, run_id: str, limit: int | None, offset: int, order: str) -> list[dict[str, Any]]:
+        """A page of a run's datasets. ``order``: ``key`` (dataset id) or ``worst`` (score
+        ascending, datasets with no score first, then id)."""
+        by = {"key": "ordinal", "worst": "score ASC NULLS FIRST, key, ordinal"}[order]
+        rows = (
+            self.store.cursor()
+            .execute(
+                f"SELECT detail_json FROM portal_run_datasets WHERE run_id = ? ORDER BY {by} LIMIT ? OFFSET ?",
+                [run_id, limit if limit is not None else 2**62, offset],
+            )
+            .fetchall()
+        )
+        if not rows:
+            return []
+        return list(json.loads("[" + ",".join(r[0] for r in rows) + "]"))
+
+    def latest_catalog_summary(self, portal_name: str) -> dict[str, Any] | None:
+        """The catalog-level part (MQA value, ``duplicate-title`` findings …) of the latest finished
+        catalog run that scored datasets into the portal named ``portal_name``, with its run id,
+        source and end; None when no catalog run fed the portal."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                "SELECT id, source, finished_at, portal_json FROM catalog_runs"
+                " WHERE portal = ? AND status = 'done' AND portal_json IS NOT NULL"
+                " ORDER BY finished_at DESC, created_at DESC LIMIT 1",
+                [portal_name],
+            )
+            .fetchall()
+        )
+        if not rows:
+            return None
+        run_id, source, finished, raw = rows[0]
+        catalog = (json.loads(raw) or {}).get("catalog")
+        if not isinstance(catalog, dict):
+            return None
+        return {
+            **catalog,
+            "run_id": run_id,
+            "source": source,
+            "finished_at": finished.isoformat(timespec="seconds") + "Z" if finished else None,
+        }
 
     def history(self, portal_id: str, limit: int = 50) -> list[tuple[str, float]]:
         rows = (
