@@ -129,7 +129,8 @@ def execute_run(
         _score_pending(repo, runs, settings, run, progress, stop)
         if stop is not None and stop.is_set():
             return job_status(repo, run_id)  # left running: resumed at the next start
-        summary = {"catalog": _catalog_summary(runs, run, tally), "portal": _portal_pass(repo, runs, run)}
+        catalog = _catalog_summary(runs, run, tally)
+        summary = {"catalog": catalog, "portal": _portal_pass(repo, runs, run, catalog)}
         runs.update_run(run_id, status="done", finished_at=utcnow(), portal_json=summary)
     except (CatalogError, ExecutorUnavailable) as exc:
         runs.update_run(run_id, status="failed", error=str(exc), finished_at=utcnow())
@@ -617,7 +618,9 @@ def _catalog_summary(runs: CatalogRuns, run: dict[str, Any], tally: _Tally | Non
     return {"mqa": mqa, "findings": duplicate_titles(records)}
 
 
-def _portal_pass(repo: Repository, runs: CatalogRuns, run: dict[str, Any]) -> dict[str, Any] | None:
+def _portal_pass(
+    repo: Repository, runs: CatalogRuns, run: dict[str, Any], catalog: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Feed the run's datasets to the portal service and run its pass (one DuckDB join)."""
     portal = run["portal"]
     if not portal:
@@ -645,7 +648,8 @@ def _portal_pass(repo: Repository, runs: CatalogRuns, run: dict[str, Any]) -> di
         )
     started = time.perf_counter()
     portals.add_datasets(repo, portal, entries, kind=run["kind"], source=run["source"])
-    portal_report = portals.run_portal_pass(repo, portal)
+    given = {**catalog, "run_id": run["id"], "source": run["source"]} if catalog is not None else None
+    portal_report = portals.run_portal_pass(repo, portal, catalog=given)  # with the catalog-level findings
     return {
         "portal": portal,
         "datasets": len(entries),
