@@ -94,6 +94,9 @@ class Structure:
     unclosed_quote_row: int | None = None
     stray_quote_rows: list[int] = field(default_factory=list)
     """Records where a quote opened and joined whole lines into one record (cut back into lines)."""
+    invalid_json_lines: list[tuple[int, str]] = field(default_factory=list)
+    """Lines of a JSON Lines file that are not JSON: (line number, the line's start), the first few."""
+    invalid_json_line_count: int = 0
     encoding_errors: int = 0
     encoding_error_rows: list[int] = field(default_factory=list)
     nul_bytes: int = 0

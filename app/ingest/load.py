@@ -22,6 +22,7 @@ from app.ingest.layout import TAIL_ROWS, detect_layout
 from app.ingest.sniff import EXCEL, MARKUP, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
 from app.ingest.text import prepare_utf8
 from profilers.context import SourceInfo, Structure, Table
+from profilers.types import MAX_EXAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -461,12 +462,8 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
         return
     try:
         if fmt == "jsonl":
-            records = []
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    if line.strip():
-                        obj = json.loads(line)
-                        records.append(obj if isinstance(obj, dict) else {"value": obj})
+            _load_json_lines(table, path)
+            return
         else:
             with path.open("rb") as fh:
                 doc = json.load(fh)
@@ -476,9 +473,39 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
     _load_records(table, records, "the JSON holds no records")
 
 
-def _load_records(table: Table, records: list[dict[str, Any]], empty: str) -> None:
+def _load_json_lines(table: Table, path: Path) -> None:
+    """JSON Lines, a record a line, numbered by line (as an editor shows it). A line that is not
+    JSON is evidence (``invalid-json-line``), not the end of the file: the other lines are read."""
+    records: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str]] = []
+    bad_count = 0
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                bad_count += 1
+                if len(bad) < MAX_EXAMPLES:
+                    bad.append((number, line.strip()[:200]))
+                continue
+            records.append(obj if isinstance(obj, dict) else {"value": obj})
+            numbers.append(number)
+    if bad and not records:
+        raise _Unreadable(f"no line is JSON (the first, line {bad[0][0]}, reads {bad[0][1][:60]!r})")
+    table.structure.invalid_json_lines = bad
+    table.structure.invalid_json_line_count = bad_count
+    _load_records(table, records, "the JSON Lines file holds no records", numbers)
+
+
+def _load_records(
+    table: Table, records: list[dict[str, Any]], empty: str, numbers: list[int] | None = None
+) -> None:
     """Records (JSON objects, XML elements, RDF subjects) as a table: the union of their keys in
-    order of first appearance is the header, each record one row numbered from 1."""
+    order of first appearance is the header, each record one row numbered from 1 (or by
+    ``numbers``, the lines of JSON Lines)."""
     if not records:
         table.structure.fatal = ("empty-file", empty)
         return
@@ -495,7 +522,7 @@ def _load_records(table: Table, records: list[dict[str, Any]], empty: str) -> No
     }
     frame = pl.DataFrame(
         {
-            "__row": pl.Series(range(1, len(records) + 1), dtype=pl.Int64),
+            "__row": pl.Series(numbers if numbers is not None else range(1, len(records) + 1), dtype=pl.Int64),
             "__width": pl.Series([len(table.labels)] * len(records), dtype=pl.Int64),
             **{c: pl.Series(v, dtype=pl.String) for c, v in cols.items()},
             "__extra": pl.Series([None] * len(records), dtype=pl.String),
