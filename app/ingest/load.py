@@ -6,6 +6,7 @@ structure names the fatal defect, so it is scored (0, with the finding) like any
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -267,10 +268,8 @@ def _xlrd_text(cell: Any, datemode: int) -> str | None:
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
     if kind == xlrd.XL_CELL_DATE:
-        try:
-            value = xlrd.xldate.xldate_as_datetime(value, datemode)
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            pass  # an impossible date serial stays the number it is
+        with contextlib.suppress(ValueError, OverflowError, xlrd.xldate.XLDateError):
+            value = xlrd.xldate.xldate_as_datetime(value, datemode)  # else the serial stays a number
     elif kind == xlrd.XL_CELL_BOOLEAN:
         value = bool(value)
     elif kind == xlrd.XL_CELL_ERROR:
