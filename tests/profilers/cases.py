@@ -61,6 +61,16 @@ def clean(code: str, why: str = "a clean table") -> Case:
     return Case(code, CLEAN_NAME, CLEAN, status="pass", why=why)
 
 
+def _gzip_declaring(data: bytes, size: int | None) -> bytes:
+    """``data`` gzipped; with ``size`` its trailer declares that many inflated bytes instead."""
+    import gzip
+
+    packed = bytearray(gzip.compress(data, mtime=0))
+    if size is not None:
+        packed[-4:] = size.to_bytes(4, "little")
+    return bytes(packed)
+
+
 def _rows(n: int, fmt: str) -> list[str]:
     return [fmt.format(i=i, j=i * 7 % 13 + 1, k=i * 37.5 + 3) for i in range(1, n + 1)]
 
@@ -329,6 +339,13 @@ FAILING: list[Case] = [
         csv("id,name,city", '1,"Foo,Bar', "2,Baz,Qux"),
         count=1,
         examples=((2, None),),
+    ),
+    Case(
+        "decompression-bomb",
+        "forged-size.csv.gz",
+        _gzip_declaring(b"id,name\n1,a\n2,b\n", 0xFFFF_FFFF),
+        count=1,
+        why="a gzip stream whose trailer declares 4 GiB from a few dozen bytes: refused before inflating",
     ),
     Case(
         "unreadable-file",
@@ -642,6 +659,25 @@ FAILING: list[Case] = [
         examples=((4, 2), (6, 2)),
         values=("12万", "2.5亿"),
     ),
+    Case(
+        "invalid-json-line",
+        "events.jsonl",
+        csv('{"id": 1, "v": "a"}', '{"id": 2, "v": "b"', '{"id": 3, "v": "c"}', "", 'log: {"id": 4}'),
+        count=2,
+        examples=((2, None), (5, None)),
+        values=('{"id": 2, "v": "b"', 'log: {"id": 4}'),
+        why="a record cut off and a stray log line; lines 1 and 3 are read (line 4 is blank)",
+    ),
+    Case(
+        "unclosed-quote",
+        "stray-quotes.csv",
+        csv(
+            "id,item,size,qty", "1,bolt,M1,2", '2,"valve,M2,4', "3,nut,M3,6", '4,"washer,M4,8', "5,pin,M5,10"
+        ),
+        count=2,
+        examples=((3, None), (5, None)),
+        why="two stray quotes would join lines 3-5 into one record; each line is as wide as a record",
+    ),
 ]
 
 
@@ -777,6 +813,14 @@ PASSING: list[Case] = [
         why="a quoted field spanning two lines that closes",
     ),
     clean("unreadable-file"),
+    clean("decompression-bomb"),
+    Case(
+        "decompression-bomb",
+        "table.csv.gz",
+        _gzip_declaring(b"id,name\n1,a\n2,b\n", None),
+        status="pass",
+        why="an ordinary gzipped CSV is inflated and read",
+    ),
     clean("whitespace"),
     clean("invalid-id-card"),
     Case(
@@ -1038,6 +1082,14 @@ PASSING: list[Case] = [
         csv("项目,金额", "甲,12万", "乙,3.5万", "丙,800万", "丁,7万"),
         status="pass",
         why="one multiplier in every cell is consistent (it belongs in the label, but it is not mixed)",
+    ),
+    clean("invalid-json-line"),
+    Case(
+        "invalid-json-line",
+        "events-ok.jsonl",
+        csv('{"id": 1, "v": "a"}', "", '{"id": 2, "v": "b"}', '"a bare string is JSON too"'),
+        status="pass",
+        why="every non-blank line is a JSON value",
     ),
 ]
 

@@ -70,7 +70,13 @@ def test_weights_version_bands_and_fatal_codes() -> None:
     w = load_weights()
     assert w.version == SCORING_VERSION == "1"
     assert load_weights() is w  # cached
-    assert w.fatal_codes == {"unreadable-file", "empty-file", "download-failed", "header-only"}
+    assert w.fatal_codes == {
+        "unreadable-file",
+        "empty-file",
+        "download-failed",
+        "header-only",
+        "decompression-bomb",
+    }
     total = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))["bands"][
         "mqa_total"
     ]

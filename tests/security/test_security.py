@@ -402,11 +402,16 @@ def _refused_bomb(client: TestClient, path: Path, name: str) -> dict[str, Any]:
     elapsed = time.monotonic() - started
     assert r.status_code == 200, r.text[:300]
     report = r.json()
-    assert report["score"] == 0 and report["fatal"] == "unreadable-file", report["findings"]
-    assert (
-        "decompression bomb" in finding(report, "unreadable-file")["message"]
-        or "inflates to" in (finding(report, "unreadable-file")["message"])
+    assert report["score"] == 0 and report["fatal"] == "decompression-bomb", report["findings"]
+    bomb = finding(report, "decompression-bomb")
+    assert bomb["message"].startswith("decompression bomb: ")
+    assert bomb["dimension"] == "validity" and bomb["severity"] == "error" and bomb["level"] == "file"
+    assert bomb["title"] == "The file is a decompression bomb" and bomb["fix"].startswith(
+        "Publish the table uncompressed"
     )
+    assert "unreadable-file" not in [
+        f["code"] for f in report["findings"]
+    ]  # its own code, not the generic one
     assert elapsed < 20, f"refusing the bomb took {elapsed:.1f} s"
     assert client.get("/health").json()["status"] == "up"
     return report
@@ -417,7 +422,7 @@ def test_an_xlsx_bomb_is_refused_before_inflating(secured: Secured, bombs: dict[
     assert path.stat().st_size < 2 * 1024 * 1024  # 1 MB that inflates to 1 GB
     report = _refused_bomb(secured.client, path, "budget.xlsx")
     assert report["source"]["format"] == "xlsx"
-    assert "xl/worksheets/sheet1.xml" in finding(report, "unreadable-file")["message"]
+    assert "xl/worksheets/sheet1.xml" in finding(report, "decompression-bomb")["message"]
 
 
 def test_a_valid_workbook_of_the_same_make_is_read(secured: Secured, tmp_path: Path) -> None:
@@ -436,13 +441,23 @@ def test_a_1_gb_gzip_of_zeros_is_refused(secured: Secured, bombs: dict[str, Path
     assert path.stat().st_size < 2 * 1024 * 1024
     report = _refused_bomb(secured.client, path, "zeros.csv.gz")
     assert report["source"]["format"].startswith("gzip")
-    message = finding(report, "unreadable-file")["message"]
+    message = finding(report, "decompression-bomb")["message"]
     assert ("declares 1,073,741,824 bytes" in message) == (kind == "gzip")
 
 
 def test_a_zip_bomb_is_refused(secured: Secured, bombs: dict[str, Path]) -> None:
     report = _refused_bomb(secured.client, bombs["zip"], "data.zip")
     assert report["source"]["format"] == "zip"
+
+
+def test_the_report_page_names_a_bomb_in_both_languages(secured: Secured, bombs: dict[str, Path]) -> None:
+    report = _refused_bomb(secured.client, bombs["zip"], "data.zip")
+    zh = secured.client.get(f"/reports/{report['id']}?lang=zh")
+    en = secured.client.get(f"/reports/{report['id']}?lang=en")
+    assert zh.status_code == en.status_code == 200
+    assert 'id="f-decompression-bomb"' in zh.text and "解压炸弹" in zh.text
+    assert "以未压缩或正常压缩" in zh.text  # the fix, in Chinese
+    assert "The file is a decompression bomb" in en.text or "Decompression bomb" in en.text
 
 
 def test_a_gzipped_csv_is_scored(secured: Secured, corpus: Path) -> None:
@@ -511,7 +526,9 @@ def test_a_live_server_survives_a_pathological_file(tmp_path: Path, heavy_csv: P
             result: dict[str, Any] = {}
             upload = threading.Thread(
                 target=lambda: result.update(
-                    r=http.post("/api/v1/score", files={"file": ("heavy.csv", heavy_csv.read_bytes())})
+                    r=http.post(
+                        "/api/v1/score?wait=true", files={"file": ("heavy.csv", heavy_csv.read_bytes())}
+                    )
                 )
             )
             upload.start()
@@ -523,7 +540,7 @@ def test_a_live_server_survives_a_pathological_file(tmp_path: Path, heavy_csv: P
             report = result["r"].json()
             assert report["fatal"] == "resource-limit"
             assert server.poll() is None
-            ok = http.post("/api/v1/score", files={"file": ("ok.csv", b"id,name\n1,a\n2,b\n")})
+            ok = http.post("/api/v1/score?wait=true", files={"file": ("ok.csv", b"id,name\n1,a\n2,b\n")})
             assert ok.status_code == 200 and ok.json()["fatal"] is None
     finally:
         server.terminate()
