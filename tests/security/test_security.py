@@ -409,9 +409,8 @@ def _refused_bomb(client: TestClient, path: Path, name: str) -> dict[str, Any]:
     assert bomb["title"] == "The file is a decompression bomb" and bomb["fix"].startswith(
         "Publish the table uncompressed"
     )
-    assert "unreadable-file" not in [
-        f["code"] for f in report["findings"]
-    ]  # its own code, not the generic one
+    # Its own code, not the generic one.
+    assert "unreadable-file" not in [f["code"] for f in report["findings"]]
     assert elapsed < 20, f"refusing the bomb took {elapsed:.1f} s"
     assert client.get("/health").json()["status"] == "up"
     return report
