@@ -76,8 +76,8 @@ def out_of_range(table: Table) -> Hit | None:
         n = sum(f.height for f in future.values())
         labels = "、".join(table.label(int(c[1:])) for c in sorted(future, key=lambda c: int(c[1:])))
         message = (
-            f"{n} date(s) after {table.reference_date}, the day this report was judged on, in columns of "
-            f"past events ({labels})."
+            f"{n} date(s) more than a day after {table.reference_date}, the day (UTC) this report was judged "
+            f"on, in columns of past events ({labels})."
         )
     return Hit(count, count / max(table.rows * len(checked), 1), examples, message)
 

@@ -70,8 +70,9 @@ def as_date(v: pl.Expr, style: str | None = None) -> pl.Expr:
 
 
 def future_dates(table: Table, reference: dt.date | None) -> dict[str, pl.DataFrame]:
-    """Per date column of past events: the rows (``__row`` and the value) whose date is after
-    ``reference``. Nothing without a reference date."""
+    """Per date column of past events: the rows (``__row`` and the value) whose date is more
+    than a day after ``reference`` (a UTC date: where the day has already begun, in Beijing at
+    08:00 UTC, a record of that day is no error). Nothing without a reference date."""
     if reference is None:
         return {}
     cols: list[Semantic] = [s for s in columns_of(table, "date") if past_event_column(s.label)]
@@ -79,7 +80,7 @@ def future_dates(table: Table, reference: dt.date | None) -> dict[str, pl.DataFr
         return {}
     frame = table.stripped
     out: dict[str, pl.DataFrame] = {}
-    limit = pl.lit(reference, dtype=pl.Date)
+    limit = pl.lit(reference + dt.timedelta(days=1), dtype=pl.Date)
     for s in cols:
         v = pl.col(s.col)
         if s.style == "serial":

@@ -105,18 +105,19 @@ def judged(
 REGISTER = (
     "企业名称,登记日期,有效期至,发布时间\n"
     "甲,2019-03-01,2029-03-01,2024/6/30 09:00:00\n"
-    "乙,2030-01-15,2034-01-15,2024-07-01 08:00:00\n"  # registered in 2030: a typo for 2020
+    "乙,2030-01-15,2034-01-15,2024-07-02 08:00:00\n"  # registered in 2030: a typo for 2020
     "丙,2021年5月6日,2031-05-06,2023-12-31\n"
-    "丁,2022-11-30,2032-11-30,2024-06-29\n"
+    "丁,2022-11-30,2032-11-30,2024-07-01 07:00:00\n"  # the next day has begun east of UTC
     "戊,2024-06-30,2099-12-31,2024-05-01\n"
 )
 
 
 def test_a_registration_date_after_the_day_of_the_report_is_out_of_range() -> None:
     status, count, examples, message = judged(load(REGISTER))
-    assert (status, count, examples) == ("fail", 2, [(3, "2030-01-15"), (3, "2024-07-01 08:00:00")])
+    assert (status, count, examples) == ("fail", 2, [(3, "2030-01-15"), (3, "2024-07-02 08:00:00")])
     assert message == (
-        "2 date(s) after 2024-06-30, the day this report was judged on, in columns of past events (登记日期、发布时间)."
+        "2 date(s) more than a day after 2024-06-30, the day (UTC) this report was judged on, in columns "
+        "of past events (登记日期、发布时间)."
     )
 
 
@@ -140,14 +141,14 @@ def test_english_labels_day_first_months_and_excel_serials() -> None:
     text = (
         "name,registration date,published,date reported\n"
         "a,03/04/2019,2019-05,45000\n"
-        "b,31/12/2025,2024年7月,45474\n"  # 31 December 2025; July 2024 starts after 30 June; 2024-07-01
-        "c,01/07/2024,2024-06,45473\n"  # 1 July day first, 7 January month first: the earlier; 2024-06-30
+        "b,31/12/2025,2024年8月,45475\n"  # 31 December 2025; August 2024; 2024-07-02
+        "c,02/07/2024,2024-07,45474\n"  # 2 July day first, 7 February month first; July; 2024-07-01
         "d,15/01/2020,2020-01,45292\n"
         "e,20/02/2021,2021-02,44000\n"
     )
     status, count, examples, _ = judged(load(text))
     assert (status, count) == ("fail", 3)
-    assert examples == [(3, "31/12/2025"), (3, "2024年7月"), (3, "45474")]
+    assert examples == [(3, "31/12/2025"), (3, "2024年8月"), (3, "45475")]
 
 
 def test_the_service_judges_on_the_day_of_the_report(tmp_path: Path) -> None:
