@@ -337,6 +337,25 @@ def _retry_after(value: str | None) -> float | None:
 
 # -- the client -------------------------------------------------------------------------------
 
+DRAIN_BYTES = 64 * 1024  # a dropped response body up to this size is read, keeping its connection
+
+
+def _finish(resp: httpx2.Response) -> None:
+    """Read a short body to its end (a HEAD answer has none) so the connection is reusable."""
+    with contextlib.suppress(httpx2.HTTPError, httpx2.StreamError):
+        resp.read()
+
+
+def _drain(resp: httpx2.Response) -> None:
+    """Close a response the caller does not want (a redirect, a retried 429/503): a small
+    declared body is read first, so its keep-alive connection goes back to the pool instead of
+    being closed; anything else (no length, a large body) closes the connection."""
+    if not (resp.is_stream_consumed or resp.is_closed):
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) <= DRAIN_BYTES:
+            _finish(resp)
+    resp.close()
+
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
@@ -576,9 +595,11 @@ class Fetcher:
                     ) from exc
             self._check_robots(current)
             resp, release = self._send(method, current, headers, started)
+            if method == "HEAD":
+                _finish(resp)  # no body: read to its end so the connection goes back to the pool
             if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                 target = urljoin(current, resp.headers["location"])
-                resp.close()
+                _drain(resp)
                 release()
                 if method != "HEAD" and resp.status_code == 303:
                     method = "GET"
@@ -587,7 +608,7 @@ class Fetcher:
             try:
                 yield resp, current
             finally:
-                resp.close()
+                _drain(resp)
                 release()  # the host's slot is held until the body is read or dropped
             return
         raise FetchError("too-many-redirects", f"{url} redirected more than {MAX_REDIRECTS} times", url=url)
@@ -629,7 +650,7 @@ class Fetcher:
                 if resp.status_code not in RETRY_STATUSES or attempt >= self.retries:
                     return resp, release
                 after = _retry_after(resp.headers.get("retry-after"))
-                resp.close()
+                _drain(resp)
                 release()
                 if after is not None and after > MAX_RETRY_AFTER:
                     raise FetchError(

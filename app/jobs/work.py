@@ -47,6 +47,9 @@ class WorkSpec:
     conditional: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  # url → {etag, last_modified, report_id}
+    # What the coordinator's fetcher got for the chosen URL (:func:`prefetch`): the worker then
+    # only reads the blob and scores it. None: the worker fetches itself (a direct call).
+    fetched: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -88,6 +91,80 @@ def process_item(spec: WorkSpec) -> WorkResult:
     result.seconds = round(time.perf_counter() - started, 4)
     result.worker = f"pid-{os.getpid()}"
     return result
+
+
+def prefetch(spec: WorkSpec, fetcher: Any) -> WorkSpec:
+    """The network part of a dataset, done by the coordinator with its one fetcher (whose per-host
+    limits then hold for the whole run, however many workers score): the download (a conditional
+    GET into the blob store) or, metadata-only, the HEAD of the chosen link. Local paths and
+    unchecked links need nothing. Never raises: a failure is recorded in ``fetched``."""
+    dist = choose_distribution(spec.record)
+    if dist is None:
+        return spec
+    url = str(dist.get("url") or dist.get("access_url"))
+    if _local_path(url) is not None or (spec.config.metadata_only and not spec.config.check_links):
+        return spec
+    try:
+        if spec.config.metadata_only:
+            got = fetcher.head(url)
+        else:
+            cond = spec.conditional.get(url) or {}
+            got = fetcher.download(
+                url,
+                Path(spec.config.blob_dir),
+                max_bytes=spec.config.max_bytes,
+                etag=cond.get("etag"),
+                last_modified=cond.get("last_modified"),
+            )
+        fetched = _fetched_dict(got)
+    except Exception as exc:  # one dataset never stops the run
+        log.exception("fetching %s failed", url)
+        fetched = {"url": url, "error_code": "download-failed", "error": f"{type(exc).__name__}: {exc}"}
+    spec.fetched = fetched
+    return spec
+
+
+def _fetched_dict(got: Any) -> dict[str, Any]:
+    """A FetchResult as plain (picklable, small) data."""
+    blob = got.blob
+    return {
+        "url": got.url,
+        "final_url": got.final_url,
+        "status": got.status,
+        "content_type": got.content_type,
+        "etag": got.etag,
+        "last_modified": got.last_modified,
+        "blob": None if blob is None else {"sha256": blob.sha256, "size": blob.size, "path": str(blob.path)},
+        "not_modified": got.not_modified,
+        "error_code": got.error_code,
+        "error": got.error,
+    }
+
+
+def _fetched_result(data: dict[str, Any]) -> Any:
+    from app.ingest.blobs import Blob
+    from app.ingest.fetch import FetchResult
+
+    blob = data.get("blob")
+    return FetchResult(
+        data["url"],
+        data.get("final_url") or data["url"],
+        data.get("status"),
+        data.get("content_type"),
+        data.get("etag"),
+        data.get("last_modified"),
+        None if blob is None else Blob(blob["sha256"], int(blob["size"]), Path(blob["path"])),
+        not_modified=bool(data.get("not_modified")),
+        error_code=data.get("error_code"),
+        error=data.get("error"),
+    )
+
+
+def _got(spec: WorkSpec, url: str, fetch: Any) -> Any:
+    """What the coordinator fetched for ``url``, else the result of ``fetch()`` (this worker's)."""
+    if spec.fetched is not None and spec.fetched.get("url") == url:
+        return _fetched_result(spec.fetched)
+    return fetch()
 
 
 def choose_distribution(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -140,13 +217,16 @@ def _score_local(spec: WorkSpec, path: Path, name: str) -> WorkResult:
 
 def _score_remote(spec: WorkSpec, url: str, name: str) -> WorkResult:
     cond = spec.conditional.get(url) or {}
-    fetcher = _fetcher(spec.config)
-    got = fetcher.download(
+    got = _got(
+        spec,
         url,
-        Path(spec.config.blob_dir),
-        max_bytes=spec.config.max_bytes,
-        etag=cond.get("etag"),
-        last_modified=cond.get("last_modified"),
+        lambda: _fetcher(spec.config).download(
+            url,
+            Path(spec.config.blob_dir),
+            max_bytes=spec.config.max_bytes,
+            etag=cond.get("etag"),
+            last_modified=cond.get("last_modified"),
+        ),
     )
     fetch = {
         "url": url,
@@ -232,7 +312,7 @@ def _link_status(spec: WorkSpec, url: str) -> WorkResult:
         )
     if not spec.config.check_links:
         return WorkResult(spec.key, "done", url=url, links=[{"url": url, "checked": False}])
-    got = _fetcher(spec.config).head(url)
+    got = _got(spec, url, lambda: _fetcher(spec.config).head(url))
     return WorkResult(
         spec.key,
         "failed" if got.error_code else "done",

@@ -11,6 +11,7 @@ are scored — nothing twice, nothing lost. One dataset that fails never stops t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 from app.errors import BadRequest, NotFound
 from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, make_executor
-from app.jobs.work import WorkerConfig, WorkResult, WorkSpec, choose_distribution, process_item
+from app.jobs.work import WorkerConfig, WorkResult, WorkSpec, choose_distribution, prefetch, process_item
 from app.settings import Settings
 from app.storage.catalogs import CatalogRuns, ItemResult, utcnow
 from app.storage.repository import Repository
@@ -33,6 +34,9 @@ KINDS = ("auto", "ckan", "dcat", "datajson", "socrata", "ods", "manifest", "dir"
 HARVEST_BATCH = 1000
 WRITE_BATCH_SECONDS = 0.5  # results are stored at least this often (and at most 200 per transaction)
 WRITE_BATCH_MAX = 200
+REPORT_BATCH_MAX = 5  # … and as soon as this many carry a report (a crash redoes at most these)
+SIGNATURE_BATCH_SECONDS = 5.0  # signatures (recomputable from the blobs) are written in larger batches
+SIGNATURE_BATCH_MAX = 100
 RATE_WINDOW = timedelta(minutes=5)
 
 Progress = Callable[[dict[str, Any]], None]
@@ -448,6 +452,10 @@ def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any],
     return guarded(catalogs.harvest(source, kind, fetcher)), kind
 
 
+def _is_remote(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
 def _is_local(source: str) -> bool:
     return not source.lower().startswith(("http://", "https://"))
 
@@ -504,24 +512,47 @@ def _score_pending(
     total = run["total"] or len(pending)
     buffer: list[ItemResult] = []
     signatures: list[tuple[str, Any]] = []
-    last_write = time.monotonic()
+    scored = 0  # results in ``buffer`` with a report (costly to redo after a crash)
+    last_write = last_sigs = time.monotonic()
     finished = total - len(pending)
-    executor: Any
-    if run["metadata_only"] and run["executor"] == "inline":
-        # Link checks wait on the network, not the CPU: threads of this process do them.
-        executor = ThreadExecutor(max(4, settings.fetch_per_host))
-    else:
-        executor = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
+    # Every request of the run goes through ONE fetcher in this process (threads of it wait on
+    # the network), so its per-host limits hold however many workers score: the executor's
+    # workers only read the downloaded blobs, profile and score.
+    from app.ingest.fetch import Fetcher
+
+    fetcher = Fetcher(settings) if any(_is_remote(u) for u in urls) else None
+    fetch_pool = ThreadExecutor(max(4, settings.fetch_per_host)) if fetcher is not None else None
+
+    def fetched() -> Iterator[WorkSpec]:
+        if fetcher is None or fetch_pool is None:
+            yield from specs()
+            return
+        for spec, out in fetch_pool.map_unordered(functools.partial(prefetch, fetcher=fetcher), specs()):
+            yield out if isinstance(out, WorkSpec) else spec  # prefetch never raises; belt and braces
+
+    executor: Any = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
     try:
-        for spec, out in executor.map_unordered(process_item, specs()):
+        for spec, out in executor.map_unordered(process_item, fetched()):
             result = out if isinstance(out, WorkResult) else _crashed(spec, out)
             buffer.append(_to_item(result, spec.record))
+            if result.report is not None or result.resource is not None:
+                scored += 1
             if result.signatures is not None and result.resource is not None:
                 signatures.append((result.resource["sha256"], result.signatures))
             finished += 1
-            if len(buffer) >= WRITE_BATCH_MAX or time.monotonic() - last_write >= WRITE_BATCH_SECONDS:
-                _store(repo, runs, run_id, buffer, signatures)
-                buffer, signatures, last_write = [], [], time.monotonic()
+            now = time.monotonic()
+            if (
+                len(buffer) >= WRITE_BATCH_MAX
+                or scored >= REPORT_BATCH_MAX
+                or now - last_write >= WRITE_BATCH_SECONDS
+            ):
+                runs.complete(run_id, buffer)
+                buffer, scored, last_write = [], 0, now
+            if len(signatures) >= SIGNATURE_BATCH_MAX or (
+                signatures and now - last_sigs >= SIGNATURE_BATCH_SECONDS
+            ):
+                _save_signatures(repo, signatures)
+                signatures, last_sigs = [], now
             if progress is not None:
                 progress({"run_id": run_id, "finished": finished, "total": total, "key": spec.key})
             if stop is not None and stop.is_set():
@@ -532,6 +563,10 @@ def _score_pending(
         if buffer and not repo.store.closed:
             _store(repo, runs, run_id, buffer, signatures)
         executor.close()
+        if fetch_pool is not None:
+            fetch_pool.close()
+        if fetcher is not None:
+            fetcher.close()
 
 
 def _store(
@@ -544,10 +579,17 @@ def _store(
     """The results (one transaction), then the signatures the portal pass compares (a crash
     between the two loses nothing: the pass recomputes missing signatures from the blobs)."""
     runs.complete(run_id, results)
+    _save_signatures(repo, signatures)
+
+
+def _save_signatures(repo: Repository, signatures: list[tuple[str, Any]]) -> None:
+    """The MinHash signatures of scored blobs, in one transaction (each sha once). They are
+    written less often than the results: a crash loses only what the portal pass can recompute
+    from the blobs."""
     if signatures:
         from app.storage.portals import PortalStore
 
-        PortalStore(repo).save_many(list(dict(signatures).items()))  # one transaction, each sha once
+        PortalStore(repo).save_many(list(dict(signatures).items()))
 
 
 def _crashed(spec: WorkSpec, exc: BaseException) -> WorkResult:

@@ -304,59 +304,48 @@ class CatalogRuns:
     def complete(self, run_id: str, results: Iterable[ItemResult]) -> int:
         """Store results in ONE transaction: each report (or the stored report of the same bytes),
         its resource row, the fetch state and the item's new status. Items already done are left
-        alone (a result that arrives twice is stored once). Returns the items completed."""
-        done = 0
+        alone (a result that arrives twice is stored once). Returns the items completed.
+
+        Apart from the reports, the batch costs a fixed number of statements: one look-up of the
+        items still pending, one upsert per distinct resource, one for all fetch states and one
+        UPDATE of all items (columns passed as lists and unnested by DuckDB)."""
         now = _utcnow()
         results = list(results)
-        bulk = [
-            r
-            for r in results
-            if r.report is None and r.reuse_report_id is None and r.resource is None and r.fetch is None
-        ]
-        single = [
-            r
-            for r in results
-            if not (r.report is None and r.reuse_report_id is None and r.resource is None and r.fetch is None)
-        ]
+        if not results:
+            return 0
         with self.store.transaction() as cur:
-            if bulk:
-                done += _complete_bulk(cur, run_id, bulk, now)
-            for result in single:
-                state = cur.execute(
-                    "SELECT status FROM catalog_items WHERE run_id = ? AND key = ?", [run_id, result.key]
+            pending = {
+                key
+                for (key,) in cur.execute(
+                    """
+                    SELECT key FROM catalog_items
+                    WHERE run_id = ? AND status = 'pending' AND key IN (SELECT unnest(?::VARCHAR[]))
+                    """,
+                    [run_id, [r.key for r in results]],
                 ).fetchall()
-                if not state or state[0][0] != "pending":
+            }
+            rows: list[tuple[ItemResult, str | None, Any, Any]] = []
+            resources: dict[str, dict[str, Any]] = {}
+            fetches: dict[str, tuple[dict[str, Any], str | None]] = {}
+            for result in results:
+                if result.key not in pending:
                     continue
+                pending.discard(result.key)  # a second result for the key in this batch: ignored
                 report_id, score, band = _store_report(cur, result)
                 if report_id is None:
                     score, band = result.score, result.band
                 if result.resource is not None:
-                    _upsert_resource(cur, result.resource, now)
+                    _merge_resource(resources, result.resource)
                 if result.fetch is not None and result.fetch.get("url"):
-                    _upsert_fetch_state(cur, result.fetch, report_id, now)
-                cur.execute(
-                    """
-                    UPDATE catalog_items
-                    SET status = ?, report_id = ?, score = ?, band = ?, url = ?, http_status = ?,
-                        error_code = ?, outcome_json = ?, attempts = attempts + 1, finished_at = ?
-                    WHERE run_id = ? AND key = ?
-                    """,
-                    [
-                        result.status,
-                        report_id,
-                        score,
-                        band,
-                        result.url,
-                        result.http_status,
-                        result.error_code,
-                        _dumps(result.outcome),
-                        now,
-                        run_id,
-                        result.key,
-                    ],
-                )
-                done += 1
-        return done
+                    _merge_fetch(fetches, result.fetch, report_id)
+                rows.append((result, report_id, score, band))
+            for res in resources.values():
+                _upsert_resource(cur, res, now)
+            if fetches:
+                _upsert_fetch_states(cur, list(fetches.values()), now)
+            if rows:
+                _update_items(cur, run_id, rows, now)
+        return len(rows)
 
     # -- conditional GET -----------------------------------------------------------------------
 
@@ -386,19 +375,22 @@ class CatalogRuns:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _complete_bulk(
-    cur: duckdb.DuckDBPyConnection, run_id: str, results: list[ItemResult], now: datetime
-) -> int:
-    """Results without a report (metadata-only, no distribution): one UPDATE for the batch (the
-    columns passed as lists and unnested by DuckDB)."""
-    changed = cur.execute(
+def _update_items(
+    cur: duckdb.DuckDBPyConnection,
+    run_id: str,
+    rows: list[tuple[ItemResult, str | None, Any, Any]],
+    now: datetime,
+) -> None:
+    """The new state of a batch of pending items, in one UPDATE."""
+    cur.execute(
         """
         UPDATE catalog_items AS i
-        SET status = b.status, report_id = NULL, score = b.score, band = b.band, url = b.url,
+        SET status = b.status, report_id = b.report_id, score = b.score, band = b.band, url = b.url,
             http_status = b.http_status, error_code = b.error_code, outcome_json = b.outcome_json::JSON,
             attempts = i.attempts + 1, finished_at = $now
         FROM (
             SELECT unnest($key::VARCHAR[]) AS key, unnest($status::VARCHAR[]) AS status,
+                   unnest($report_id::VARCHAR[]) AS report_id,
                    unnest($score::DOUBLE[]) AS score, unnest($band::VARCHAR[]) AS band,
                    unnest($url::VARCHAR[]) AS url, unnest($http_status::INTEGER[]) AS http_status,
                    unnest($error_code::VARCHAR[]) AS error_code, unnest($outcome::VARCHAR[]) AS outcome_json
@@ -406,19 +398,45 @@ def _complete_bulk(
         WHERE i.run_id = $run_id AND i.key = b.key AND i.status = 'pending'
         """,
         {
-            "key": [r.key for r in results],
-            "status": [r.status for r in results],
-            "score": [r.score for r in results],
-            "band": [r.band for r in results],
-            "url": [r.url for r in results],
-            "http_status": [r.http_status for r in results],
-            "error_code": [r.error_code for r in results],
-            "outcome": [_dumps(r.outcome) for r in results],
+            "key": [r.key for r, _, _, _ in rows],
+            "status": [r.status for r, _, _, _ in rows],
+            "report_id": [report_id for _, report_id, _, _ in rows],
+            "score": [score for _, _, score, _ in rows],
+            "band": [band for _, _, _, band in rows],
+            "url": [r.url for r, _, _, _ in rows],
+            "http_status": [r.http_status for r, _, _, _ in rows],
+            "error_code": [r.error_code for r, _, _, _ in rows],
+            "outcome": [_dumps(r.outcome) for r, _, _, _ in rows],
             "now": now,
             "run_id": run_id,
         },
-    ).fetchall()
-    return int(changed[0][0]) if changed else 0
+    )
+
+
+def _merge_resource(resources: dict[str, dict[str, Any]], res: Mapping[str, Any]) -> None:
+    """One row per sha256 in a batch, as repeated upserts would leave it: the first name kept,
+    unknown format, encoding or blob path filled by a later one."""
+    kept = resources.get(res["sha256"])
+    if kept is None:
+        resources[res["sha256"]] = dict(res)
+        return
+    for k in ("format", "encoding", "blob_path"):
+        if kept.get(k) is None and res.get(k) is not None:
+            kept[k] = res[k]
+
+
+def _merge_fetch(
+    fetches: dict[str, tuple[dict[str, Any], str | None]], fetch: Mapping[str, Any], report_id: str | None
+) -> None:
+    """One fetch state per URL in a batch, as repeated upserts would leave it: the last answer's
+    headers; its sha256 and report, or the earlier ones where it has none."""
+    url = fetch["url"]
+    earlier = fetches.get(url)
+    merged = dict(fetch)
+    if earlier is not None:
+        merged["sha256"] = merged.get("sha256") or earlier[0].get("sha256")
+        report_id = report_id or earlier[1]
+    fetches[url] = (merged, report_id)
 
 
 def _store_report(cur: duckdb.DuckDBPyConnection, result: ItemResult) -> tuple[str | None, Any, Any]:
@@ -449,30 +467,33 @@ def _upsert_resource(cur: duckdb.DuckDBPyConnection, res: Mapping[str, Any], now
     )
 
 
-def _upsert_fetch_state(
-    cur: duckdb.DuckDBPyConnection, fetch: Mapping[str, Any], report_id: str | None, now: datetime
+def _upsert_fetch_states(
+    cur: duckdb.DuckDBPyConnection, fetches: list[tuple[dict[str, Any], str | None]], now: datetime
 ) -> None:
+    """The conditional-GET state of each URL (distinct URLs), in one statement."""
     cur.execute(
         """
         INSERT INTO fetch_state (url, etag, last_modified, sha256, http_status, content_type, report_id,
                                  checked_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        SELECT unnest($url::VARCHAR[]), unnest($etag::VARCHAR[]), unnest($last_modified::VARCHAR[]),
+               unnest($sha256::VARCHAR[]), unnest($http_status::INTEGER[]),
+               unnest($content_type::VARCHAR[]), unnest($report_id::VARCHAR[]), $now
         ON CONFLICT (url) DO UPDATE SET
             etag = excluded.etag, last_modified = excluded.last_modified,
             sha256 = coalesce(excluded.sha256, fetch_state.sha256), http_status = excluded.http_status,
             content_type = excluded.content_type,
             report_id = coalesce(excluded.report_id, fetch_state.report_id), checked_at = excluded.checked_at
         """,
-        [
-            fetch["url"],
-            fetch.get("etag"),
-            fetch.get("last_modified"),
-            fetch.get("sha256"),
-            fetch.get("http_status"),
-            fetch.get("content_type"),
-            report_id,
-            now,
-        ],
+        {
+            "url": [f["url"] for f, _ in fetches],
+            "etag": [f.get("etag") for f, _ in fetches],
+            "last_modified": [f.get("last_modified") for f, _ in fetches],
+            "sha256": [f.get("sha256") for f, _ in fetches],
+            "http_status": [f.get("http_status") for f, _ in fetches],
+            "content_type": [f.get("content_type") for f, _ in fetches],
+            "report_id": [report_id for _, report_id in fetches],
+            "now": now,
+        },
     )
 
 
