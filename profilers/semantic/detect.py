@@ -205,11 +205,13 @@ def detect(table: Table) -> dict[str, Semantic]:
             if s.type == "string" and (LATITUDE.search(s.name) or LONGITUDE.search(s.name))
         ],
     }
+    labelled["marked"] = labelled["degrees"]
     shapes = {
         "serial": is_serial_date,
         "dated": lambda x: x.str.contains(f"(?:{DATE_RE})|(?:{DATETIME_RE})"),
         "percent": lambda x: x.str.contains(PERCENT_SHAPE),
         "degrees": lambda x: is_degrees(x) | x.str.contains(r"^[+-]?[0-9]+(?:\.[0-9]+)?$"),
+        "marked": is_degrees,
     }
     exprs = []
     for name, fn in shapes.items():
@@ -293,7 +295,11 @@ def _pick(label: str, col_type: str, counts: dict[str, int], real: int) -> str |
             return name
     if real >= MIN_UNLABELLED and counts["mobile"] / real >= (KIND_BY_NAME["mobile"].share or 1.0):
         return "phone"
-    if counts["degrees"] >= real * DEGREES_SHARE and (LATITUDE.search(label) or LONGITUDE.search(label)):
+    if (
+        counts["marked"]
+        and counts["degrees"] >= real * DEGREES_SHARE
+        and (LATITUDE.search(label) or LONGITUDE.search(label))
+    ):
         # 39.9°N, 116°23′ (among plain numbers or not) under a latitude or longitude label.
         return "latitude" if LATITUDE.search(label) else "longitude"
     if percent_label(label) and counts["percent"] >= real * PERCENT_SHARE:

@@ -246,3 +246,11 @@ def test_degree_coordinates_swapped_in_a_regional_table() -> None:
 def test_plain_text_under_a_latitude_label_is_not_a_coordinate_column() -> None:
     table = load("站点,纬度说明\n" + "".join(f"S{i},位于城区北部第{i}段\n" for i in range(12)))
     assert "c2" not in table.semantic
+
+
+def test_codes_under_a_long_label_are_not_coordinates() -> None:
+    # Numbers and house-number codes (string type) under a label with "long" in it: no degree
+    # sign anywhere, so not a longitude column.
+    rows = "".join(f"{i},{100 + i}\n" for i in range(10)) + "10,7-07\n11,12A\n"
+    table = load("id,long code\n" + rows)
+    assert "c2" not in table.semantic
