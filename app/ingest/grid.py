@@ -121,7 +121,8 @@ def read_text_grid(path: Path, delimiter: str = ",", quote: str = '"', strict_ut
             )
         frame = frame.with_columns(rec=(~pl.col("cont")).cast(pl.Int64).cum_sum())
         multi = frame.filter(pl.col("cont")).get_column("rec").unique()
-        usual = _usual_width(frame, delimiter)
+        # Only a file whose quotes join lines (or never close) pays for the usual width.
+        usual = _usual_width(frame, delimiter) if multi.len() or unclosed is not None else None
         if multi.len() and usual is not None:
             strays = _stray_quote_records(frame, multi, delimiter, usual).implode()
             cut = pl.col("rec").is_in(strays)
