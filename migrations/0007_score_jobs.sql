@@ -6,11 +6,9 @@
 -- options), so a job scored twice still maps to one stored report. Timestamps are UTC, TIMESTAMP
 -- without time zone (passed by the application).
 
-CREATE SEQUENCE score_job_seq START 1;
-
 CREATE TABLE score_jobs (
     id            VARCHAR PRIMARY KEY,     -- uuid4 hex; the job id of GET /api/v1/jobs/{id}
-    seq           BIGINT NOT NULL DEFAULT nextval('score_job_seq'),  -- FIFO order
+    seq           BIGINT NOT NULL,         -- FIFO order: 1, 2, … (given under the write lock)
     status        VARCHAR NOT NULL,        -- queued | running | done | failed
     origin        VARCHAR NOT NULL,        -- api | web
     sha256        VARCHAR NOT NULL,        -- the blob scored

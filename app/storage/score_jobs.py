@@ -52,11 +52,12 @@ class ScoreJobs:
         """A new queued job (its row is committed when this returns)."""
         job_id = uuid.uuid4().hex
         with self.store.transaction() as cur:
+            # The next seq under the write lock (no SEQUENCE: EXPORT/IMPORT DATABASE would not keep it).
             cur.execute(
                 """
-                INSERT INTO score_jobs (id, status, origin, sha256, name, bytes, blob_path, options_json,
+                INSERT INTO score_jobs (id, seq, status, origin, sha256, name, bytes, blob_path, options_json,
                                         created_at)
-                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                SELECT ?, coalesce(max(seq), 0) + 1, 'queued', ?, ?, ?, ?, ?, ?, ? FROM score_jobs
                 """,
                 [job_id, origin, sha256, name, size, blob_path, json.dumps(dict(options or {})), utcnow()],
             )
