@@ -13,6 +13,11 @@ The SSRF guard:
   backend, so there is no second DNS lookup to race), and each redirect is checked again;
 - ``trust_env=False``: no proxy or netrc from the environment.
 
+Connections are kept alive and reused per origin (scheme, host, port): a pooled connection is
+one the guarded backend opened to a checked address, so reuse never reaches an unchecked one.
+HEAD answers and small bodies nobody reads (redirects, retried 429/503, error pages) are read to
+their end so their connection goes back to the pool instead of being closed.
+
 Politeness: a per-host semaphore and request rate, retries with backoff only on connection
 errors, 429 (honouring ``Retry-After``), 502, 503 and 504, an honest User-Agent, robots.txt.
 """
@@ -699,7 +704,7 @@ class Fetcher:
         except httpx2.HTTPError:
             return None
         finally:
-            resp.close()
+            _drain(resp)
             release()
         parser = urllib.robotparser.RobotFileParser(robots_url)
         parser.parse(body.decode("utf-8", "replace").splitlines())

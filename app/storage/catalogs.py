@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from app.storage.repository import insert_report, upsert_resource_row
+from app.storage.repository import insert_report, upsert_resource_rows
 from app.storage.store import Store
 
 UNFINISHED = ("queued", "harvesting", "running")
@@ -339,8 +339,21 @@ class CatalogRuns:
                 if result.fetch is not None and result.fetch.get("url"):
                     _merge_fetch(fetches, result.fetch, report_id)
                 rows.append((result, report_id, score, band))
-            for res in resources.values():
-                _upsert_resource(cur, res, now)
+            upsert_resource_rows(
+                cur,
+                [
+                    (
+                        r["sha256"],
+                        r["bytes"],
+                        r.get("format"),
+                        r.get("encoding"),
+                        r.get("name"),
+                        r.get("blob_path"),
+                    )
+                    for r in resources.values()
+                ],
+                now,
+            )
             if fetches:
                 _upsert_fetch_states(cur, list(fetches.values()), now)
             if rows:
@@ -452,19 +465,6 @@ def _store_report(cur: duckdb.DuckDBPyConnection, result: ItemResult) -> tuple[s
         return None, None, None
     stored = insert_report(cur, report, result.options_key)
     return str(stored["id"]), stored.get("score"), stored.get("band")
-
-
-def _upsert_resource(cur: duckdb.DuckDBPyConnection, res: Mapping[str, Any], now: datetime) -> None:
-    upsert_resource_row(
-        cur,
-        res["sha256"],
-        res["bytes"],
-        res.get("format"),
-        res.get("encoding"),
-        res.get("name"),
-        res.get("blob_path"),
-        now,
-    )
 
 
 def _upsert_fetch_states(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,16 +42,37 @@ def upsert_resource_row(
 ) -> None:
     """In the caller's transaction: record a blob once per sha256. A repeat keeps the first name and
     time; it only fills format, encoding or blob_path where they were unknown."""
+    upsert_resource_rows(cur, [(sha256, bytes, format, encoding, name, blob_path)], now)
+
+
+def upsert_resource_rows(
+    cur: duckdb.DuckDBPyConnection,
+    rows: Sequence[tuple[str, int, str | None, str | None, str | None, str | None]],
+    now: datetime,
+) -> None:
+    """:func:`upsert_resource_row` for many blobs in one statement: rows of (sha256, bytes, format,
+    encoding, name, blob_path), each sha256 at most once."""
+    if not rows:
+        return
     cur.execute(
         """
         INSERT INTO resources (id, bytes, format, encoding, first_name, blob_path, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        SELECT unnest($id::VARCHAR[]), unnest($bytes::BIGINT[]), unnest($format::VARCHAR[]),
+               unnest($encoding::VARCHAR[]), unnest($name::VARCHAR[]), unnest($blob_path::VARCHAR[]), $now
         ON CONFLICT (id) DO UPDATE SET
             format = coalesce(resources.format, excluded.format),
             encoding = coalesce(resources.encoding, excluded.encoding),
             blob_path = coalesce(resources.blob_path, excluded.blob_path)
         """,
-        [sha256, bytes, format, encoding, name, blob_path, now],
+        {
+            "id": [r[0] for r in rows],
+            "bytes": [r[1] for r in rows],
+            "format": [r[2] for r in rows],
+            "encoding": [r[3] for r in rows],
+            "name": [r[4] for r in rows],
+            "blob_path": [r[5] for r in rows],
+            "now": now,
+        },
     )
 
 

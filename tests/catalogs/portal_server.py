@@ -128,6 +128,10 @@ class PortalState:
     datajson: dict[str, Any] = field(default_factory=dict)
     manifest: bytes = b""
     others: dict[str, list[Served]] = field(default_factory=dict)  # datajson / manifest → served
+    delay_seconds: float = 0.0  # every file answer (HEAD or GET) waits this long: requests overlap
+    connections: int = 0  # TCP connections accepted
+    in_flight: int = 0  # requests being answered now …
+    max_in_flight: int = 0  # … and the most at any moment
 
 
 class FixturePortal:
@@ -168,10 +172,11 @@ class FixturePortal:
         faults: bool = True,
         slow_seconds: float = 3.0,
         big_bytes: int = 3 * 1024 * 1024,
+        delay_seconds: float = 0.0,
     ) -> Iterator[FixturePortal]:
         """Serve on a free port until the block ends. ``datasets``: repeat the dados.gov.br
         records (with new ids) up to that many; default: the real records once each."""
-        state = PortalState(slow_seconds=slow_seconds, big_bytes=big_bytes)
+        state = PortalState(slow_seconds=slow_seconds, big_bytes=big_bytes, delay_seconds=delay_seconds)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
         server.daemon_threads = True
         portal = cls(server, state)
@@ -288,7 +293,9 @@ def _handler(state: PortalState) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
-        def handle(self) -> None:
+        def handle(self) -> None:  # once per connection
+            with state.lock:
+                state.connections += 1
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client hung up
                 super().handle()
 
@@ -307,7 +314,23 @@ def _handler(state: PortalState) -> type[BaseHTTPRequestHandler]:
                 state.hits[path] += 1
                 state.hits[("HEAD " if head else "GET ") + path] += 1
                 state.times.setdefault(path, []).append(time.monotonic())
-            query = parse_qs(parts.query)
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            self._counted = True
+            try:
+                self._route(path, parse_qs(parts.query), head)
+            finally:
+                self._answered()
+
+        def _answered(self) -> None:
+            """The request stops counting as in flight once its answer is decided (before the
+            bytes go out: a client that has read them may send its next request at once)."""
+            if getattr(self, "_counted", False):
+                self._counted = False
+                with state.lock:
+                    state.in_flight -= 1
+
+        def _route(self, path: str, query: dict[str, list[str]], head: bool) -> None:
             try:
                 if path == "/robots.txt":
                     self._send(404, b"no robots.txt\n", "text/plain", head)
@@ -323,6 +346,8 @@ def _handler(state: PortalState) -> type[BaseHTTPRequestHandler]:
                 elif path == "/ckan/" or path == "/ckan":
                     self._send(200, HTML_PAGE, "text/html; charset=utf-8", head)
                 elif path in state.files:
+                    if state.delay_seconds:
+                        time.sleep(state.delay_seconds)
                     self._file(state.files[path], head)
                 elif path.startswith("/fault/"):
                     self._fault(path, head)
@@ -428,6 +453,7 @@ def _handler(state: PortalState) -> type[BaseHTTPRequestHandler]:
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
+            self._answered()
             self.end_headers()
             if not head and data:
                 self.wfile.write(data)
