@@ -167,8 +167,14 @@ async def score(
         return JSONResponse(stored.report, status_code=200, headers={"X-ODQ-Cached": "true", **headers})
     queue: ScoreQueue = request.app.state.score_queue
     fields = {k: upload.fields[k] for k in ("expectations", "schema") if (upload.fields.get(k) or "").strip()}
+    same = f"{blob.sha256} {service.options_key(name, **rules)}"  # identical uploads share one job
     job = await run_in_threadpool(
-        queue.submit, blob, name, origin="api", options={"store_rows": settings.store_rows, "fields": fields}
+        queue.submit,
+        blob,
+        name,
+        origin="api",
+        options={"store_rows": settings.store_rows, "fields": fields},
+        same=same,
     )
     outcome = await queue.wait(job["id"], wait)
     if outcome is not None and outcome.status == "done":

@@ -102,6 +102,10 @@ class ScoreQueue:
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Outcome]]]] = {}
         self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
         self._after: dict[str, After] = {}
+        self._same: dict[str, dict[str, Any]] = {}
+        """Unfinished jobs by ``same`` key (bytes and options): an identical upload joins the job."""
+        self._keys: dict[str, str] = {}
+        self._submit = threading.Lock()
         self._contexts: dict[str, contextvars.Context] = {}
         """The context of the request that submitted a job (its request id in the job's logs)."""
         self._seconds: deque[float] = deque(maxlen=50)
@@ -142,10 +146,30 @@ class ScoreQueue:
         origin: str,
         options: dict[str, Any] | None = None,
         after: After | None = None,
+        same: str | None = None,
     ) -> dict[str, Any]:
         """Write the job row and queue it; returns the job. ``after(scored)`` runs in the worker
-        once the report is stored (not durable: a resumed job skips it). Raises
-        :class:`QueueFull` when ``ODQ_SCORE_QUEUE_MAX`` jobs already wait."""
+        once the report is stored (not durable: a resumed job skips it). An upload with the
+        ``same`` key (its bytes and scoring options) as a job not yet finished joins that job
+        instead: one scoring, one report. Raises :class:`QueueFull` when ``ODQ_SCORE_QUEUE_MAX``
+        jobs already wait."""
+        with self._submit:
+            if same is not None:
+                with self._cond:
+                    joined = self._same.get(same)
+                if joined is not None:
+                    return joined
+            job = self._create(blob, name, origin, options, after)
+            if same is not None:
+                with self._cond:
+                    if job["id"] in self._queue or job["id"] in self._running:
+                        self._same[same] = job
+                        self._keys[job["id"]] = same
+            return job
+
+    def _create(
+        self, blob: Blob, name: str, origin: str, options: dict[str, Any] | None, after: After | None
+    ) -> dict[str, Any]:
         with self._cond:
             if len(self._queue) + self._reserved >= self.max_queued:
                 retry = self.retry_after()
@@ -246,6 +270,9 @@ class ScoreQueue:
             finally:
                 with self._cond:
                     self._running.discard(job_id)
+                    key = self._keys.pop(job_id, None)
+                    if key is not None:
+                        self._same.pop(key, None)
             self._seconds.append(time.monotonic() - started)
             if outcome is not None:
                 self._publish(job_id, outcome)

@@ -129,12 +129,17 @@ def find_stored(
 ) -> Scored | None:
     """The stored report of these bytes under this name's extension and these declared rules
     (current scoring version), if any: what ``score_blob`` answers without scoring."""
-    options = _options_key(name) + declared.options_key(suite, schema)
+    options = options_key(name, suite, schema)
     found = repo.find_report(blob.sha256, SCORING_VERSION, options)
     if found is None:
         return None
     note_scored(0, 0, cached=True)
     return Scored(found, stored=True, cached=True)
+
+
+def options_key(name: str, suite: Suite | None = None, schema: TableSchema | None = None) -> str:
+    """What besides the bytes keys a stored report: the name's extension and the declared rules."""
+    return _options_key(name) + declared.options_key(suite, schema)
 
 
 def get_report(repo: Repository, report_id: str) -> dict[str, Any]:

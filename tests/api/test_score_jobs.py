@@ -198,3 +198,21 @@ def test_jobs_run_first_in_first_out(queued_app: TestClient, big_csv: Path) -> N
     starts = [j["started_at"] for j in jobs]
     assert starts == sorted(starts)
     assert len({j["report_id"] for j in jobs}) == 5
+
+
+def test_identical_uploads_share_one_job(queued_app: TestClient, big_csv: Path) -> None:
+    client = queued_app
+    first = post(client, big_csv.name, big_csv.read_bytes())
+    until_running(client, first.headers["location"])
+    twice = post(client, big_csv.name, big_csv.read_bytes())  # while it is being scored
+    assert twice.status_code == 202 and twice.json()["job_id"] == first.json()["job_id"]
+    data = b"id,v\n1,x\n2,y\n"
+    a, b = post(client, "same.csv", data), post(client, "same.csv", data)
+    other = post(client, "same.tsv", data)  # another extension: another report key, another job
+    assert a.json()["job_id"] == b.json()["job_id"] != other.json()["job_id"]
+    jobs = [follow(client, r.headers["location"]) for r in (first, a, other)]
+    assert all(j["status"] == "done" for j in jobs)
+    assert client.get("/health").json()["reports"] == 3
+    # Finished: the same bytes now get the stored report, no job.
+    again = post(client, "same.csv", data)
+    assert again.status_code == 200 and again.json()["id"] == jobs[1]["report_id"]
