@@ -366,12 +366,41 @@ def _assess_metadata(spec: WorkSpec, result: WorkResult) -> None:
             )
         }
     reference = date.fromisoformat(spec.config.reference_date) if spec.config.reference_date else date.today()
+    if spec.config.metadata_only:
+        # No data to weigh the metadata against: the compact form of the run without link
+        # checks (MQA score, findings without examples), now with the links measured.
+        result.metadata = compact_metadata(record, reference, links)[0]
+        result.metadata_score = result.metadata["score"]
+        return
     assessment = assess(record, reference, links)
     card = score_table(assessment.results, _no_table_metrics())
     result.metadata = assessment.to_dict()
     result.metadata["mqa_counts"] = {r.indicator.key: [r.met, r.units] for r in assessment.mqa.indicators}
     result.metadata["score"] = card.score
     result.metadata_score = card.score
+
+
+def compact_metadata(record: Any, reference: Any, links: Any = None) -> tuple[dict[str, Any], Any]:
+    """The metadata checks of one record as a metadata-only run keeps them: its MQA score (0–100,
+    from the 405-point scale), MQA counts, openness stars and the findings without examples.
+    Returns that and the MQA result (its indicators, for catalog sums). ``links``: what the link
+    checks found (None: not checked, link indicators not measured)."""
+    from profilers.metadata import assess
+
+    assessment = assess(record, reference, links, with_examples=False)
+    mqa = assessment.mqa
+    score_405 = mqa.score_405
+    score = round(score_405 / 405 * 100, 2)
+    return {
+        "score": score,
+        "score_405": round(score_405, 1),
+        "mqa_counts": {r.indicator.key: [r.met, r.units] for r in mqa.indicators},
+        "stars": assessment.stars,
+        "findings": [
+            {"code": f.code, "dimension": f.dimension, "count": f.count, "share": round(f.share, 6)}
+            for f in assessment.findings
+        ],
+    }, mqa
 
 
 def _no_table_metrics() -> Any:

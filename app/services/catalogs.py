@@ -22,7 +22,15 @@ from typing import Any
 
 from app.errors import BadRequest, NotFound
 from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, make_executor
-from app.jobs.work import WorkerConfig, WorkResult, WorkSpec, choose_distribution, prefetch, process_item
+from app.jobs.work import (
+    WorkerConfig,
+    WorkResult,
+    WorkSpec,
+    choose_distribution,
+    compact_metadata,
+    prefetch,
+    process_item,
+)
 from app.settings import Settings
 from app.storage.catalogs import CatalogRuns, ItemResult, utcnow
 from app.storage.repository import Repository
@@ -363,40 +371,20 @@ def _record_summary(record: Any) -> dict[str, Any]:
 def _measure_metadata(key: str, record: Any, reference: Any, tally: _Tally | None = None) -> ItemResult:
     """The metadata checks of one record, without any link check: its MQA score (0–100, from the
     405-point scale) and the findings, compactly (no examples). Adds its MQA counts to ``tally``."""
-    from profilers.metadata import assess
-
-    assessment = assess(record, reference, None, with_examples=False)
-    mqa = assessment.mqa
-    score_405 = mqa.score_405
-    score = round(score_405 / 405 * 100, 2)
-    counts = {}
+    metadata, mqa = compact_metadata(record, reference)
     if tally is not None:
         met, units = tally.met, tally.units
         for n, r in enumerate(mqa.indicators):  # INDICATORS order
-            counts[r.indicator.key] = [r.met, r.units]
             met[n] += r.met
             units[n] += r.units
-    else:
-        counts = {r.indicator.key: [r.met, r.units] for r in mqa.indicators}
-    outcome = {
-        "metadata": {
-            "score": score,
-            "score_405": round(score_405, 1),
-            "mqa_counts": counts,
-            "stars": assessment.stars,
-            "findings": [
-                {"code": f.code, "dimension": f.dimension, "count": f.count, "share": round(f.share, 6)}
-                for f in assessment.findings
-            ],
-        }
-    }
+    score = metadata["score"]
     dist = next((d for d in record.distributions if d.url or d.access_url), None)
     return ItemResult(
         key,
         "done",
         url=(dist.url or dist.access_url) if dist else None,
         error_code=None if dist else "no-distribution",
-        outcome=outcome,
+        outcome={"metadata": metadata},
         score=score,
         band=band_for(score),
     )
