@@ -13,8 +13,9 @@ its own budget:
 - resident memory: the parent watches the worker's RSS and kills it past the budget;
 - ``RLIMIT_AS`` (address space, a multiple of the budget): a backstop for a single huge
   allocation between two looks at the RSS (Python raises ``MemoryError``, Rust readers abort);
-- ``RLIMIT_CPU``, moved to "CPU used so far + the budget" before each file: the kernel ends the
-  worker with SIGXCPU;
+- CPU time: the parent reads the worker's CPU time at each look and kills it past the budget;
+  ``RLIMIT_CPU``, moved to "CPU used so far + the budget" (whole seconds) before each file, is
+  the backstop: the kernel ends the worker with SIGXCPU;
 - a wall-clock deadline: the parent kills the worker (a reader blocked without using CPU).
 
 A worker that finished a file within its limits scores the next one (a fresh process costs
@@ -281,6 +282,7 @@ class _Pool:
         out = _Outcome()
         worker.tasks += 1
         started = time.monotonic()
+        cpu_start = _cpu_seconds(worker.process.pid)
         try:
             worker.conn.send(task)
             while True:
@@ -291,6 +293,11 @@ class _Pool:
                 if not worker.conn.poll(min(remaining, WATCH_EVERY)):
                     if _resident(worker.process.pid) > limits.memory_bytes:
                         out.limit = "memory"
+                        break
+                    # RLIMIT_CPU counts whole seconds from a rounded start; this look is finer.
+                    cpu = _cpu_seconds(worker.process.pid)
+                    if cpu is not None and cpu_start is not None and cpu - cpu_start > limits.cpu_seconds:
+                        out.limit = "cpu"
                         break
                     if not worker.process.is_alive() and not worker.conn.poll(0):
                         break
@@ -407,6 +414,16 @@ def _resident(pid: int) -> int:
             return int(fh.read().split()[1]) * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) a process has used (Linux), None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _classify(outcome: tuple[Any, ...] | None, exitcode: int | None) -> str:

@@ -77,7 +77,7 @@ def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def heavy_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 40 MB, 800,000-row CSV: scoring it needs several CPU-seconds and a few hundred MB in any
+    """An 80 MB, 1,600,000-row CSV: scoring it needs a few CPU-seconds and a few hundred MB in any
     implementation, so small worker limits stop it (the stand-in for a pathological file)."""
     block = "".join(
         f"{i},name {i % 977},city {i % 31},{i * 7 % 10007}.{i % 100:02d},2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}\n"
@@ -86,7 +86,7 @@ def heavy_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("heavy") / "heavy.csv"
     with path.open("wb") as fh:
         fh.write(b"id,name,city,amount,date\n")
-        for k in range(100):
+        for k in range(200):
             fh.write(block.replace(b"name ", b"name %d-" % k))
     return path
 

@@ -475,7 +475,7 @@ def test_a_gzipped_csv_is_scored(secured: Secured, corpus: Path) -> None:
     [
         ({"worker_memory_mb": 128}, "memory limit of 128 MiB"),
         ({"worker_cpu_seconds": 1}, "CPU-time limit of 1 s"),
-        ({"worker_timeout_s": 2}, "longer than the limit of 2 s"),
+        ({"worker_timeout_s": 0.5}, "longer than the limit of 0.5 s"),
     ],
     ids=["memory", "cpu", "wall-clock"],
 )
