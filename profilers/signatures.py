@@ -309,8 +309,8 @@ def _cell_hashes(table: Table) -> tuple[np.ndarray, pl.DataFrame]:
           for c in numeric),
     )  # fmt: skip
     m = hashed.select(cols).to_numpy(order="fortran")
-    if m.dtype != np.uint64:
-        m = np.asfortranarray(m, dtype=np.uint64)
+    if m.dtype != np.uint64 or not m.flags.writeable:  # one column comes back as a read-only view
+        m = np.array(m, dtype=np.uint64, order="F")
     for c in numeric:
         numbers = hashed.get_column(f"#{c}")
         if numbers.null_count() == numbers.len():

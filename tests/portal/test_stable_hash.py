@@ -219,3 +219,20 @@ def test_signatures_with_an_older_hash_id_are_recomputed(corpus: Path, env) -> N
     assert back.hash_id == HASH_ID and back.content_hash == expected
     assert pstore.has_signatures(old, HASH_ID)
     assert [c["datasets"] for c in again["clusters"]] == [c["datasets"] for c in report["clusters"]]
+
+
+@pytest.mark.parametrize("text", ["n\n1\n2\n3.5\n", "name\nAlice\nBob\n"])
+def test_a_one_column_table_has_signatures(tmp_path: Path, text: str) -> None:
+    """One column comes out of Polars as a read-only array: the number hashes must not write
+    into it (a one-column upload raised in the server's log)."""
+    path = tmp_path / "one.csv"
+    path.write_text(text, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    table = load_table(path, path.name, hashlib.sha256(path.read_bytes()).hexdigest(), work)
+    sig = signatures_of(table)
+    assert sig is not None
+    numeric = [s.type in ("integer", "number") for s in table.stats]
+    values = text.splitlines()[1:]
+    rows = [ref_row([ref_cell(v, numeric[0])]) for v in values]
+    assert sig.content_hash == ref_content_hash(rows)
