@@ -82,15 +82,16 @@ class InlineExecutor:
 
 
 class ThreadExecutor:
-    """A thread pool in this process, for I/O-bound tasks (link checks of a metadata-only run)."""
+    """A thread pool in this process, for I/O-bound tasks (the downloads and link checks of a run).
+    ``window``: tasks submitted and not yet taken by the caller (default four per thread)."""
 
     name = "inline"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, window: int | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.workers = max(1, workers)
-        self.window = self.workers * 4
+        self.window = max(1, window) if window is not None else self.workers * 4
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="odq-link")
 
     def map_unordered(

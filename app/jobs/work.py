@@ -1,9 +1,13 @@
 """The per-dataset work of a catalog run, as a plain function of plain data.
 
-``process_item(spec)`` downloads (through the guarded fetcher), sniffs, loads, profiles and scores
-one dataset and returns a picklable :class:`WorkResult`. It never opens the database: it runs in
-the writer's thread (inline), in a pool process or on a Dask worker alike, and the single writer
-stores what it returns. Nothing here raises for bad data or a bad link: every outcome is a report
+``prefetch(spec, fetcher)`` is the network part, done by the coordinator with the run's one
+fetcher (so per-host limits hold for the whole pool): the download into the blob store, or the
+HEAD of a metadata-only run. ``process_item(spec)`` then sniffs, loads, profiles and scores the
+downloaded blob (it fetches itself only when called without a prefetch) and returns a picklable
+:class:`WorkResult`. It never opens the database: it runs in the writer's thread (inline), in a
+pool process or on a Dask worker alike (which read the blob store by path: a Dask cluster on
+other machines needs the data dir on a shared file system), and the single writer stores what
+it returns. Nothing here raises for bad data or a bad link: every outcome is a report
 or a named error code.
 """
 

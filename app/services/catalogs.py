@@ -505,11 +505,14 @@ def _score_pending(
     finished = total - len(pending)
     # Every request of the run goes through ONE fetcher in this process (threads of it wait on
     # the network), so its per-host limits hold however many workers score: the executor's
-    # workers only read the downloaded blobs, profile and score.
+    # workers only read the downloaded blobs, profile and score. A few fetches per worker keep
+    # the workers fed (more threads only contend with the scoring for this process's GIL); a
+    # metadata-only run is all network, so it takes as many as one host allows.
     from app.ingest.fetch import Fetcher
 
-    fetcher = Fetcher(settings) if any(_is_remote(u) for u in urls) else None
-    fetch_pool = ThreadExecutor(max(4, settings.fetch_per_host)) if fetcher is not None else None
+    executor: Any = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
+    fetcher: Fetcher | None = None
+    fetch_pool: ThreadExecutor | None = None
 
     def fetched() -> Iterator[WorkSpec]:
         if fetcher is None or fetch_pool is None:
@@ -518,8 +521,14 @@ def _score_pending(
         for spec, out in fetch_pool.map_unordered(functools.partial(prefetch, fetcher=fetcher), specs()):
             yield out if isinstance(out, WorkSpec) else spec  # prefetch never raises; belt and braces
 
-    executor: Any = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
     try:
+        if any(_is_remote(u) for u in urls):
+            fetcher = Fetcher(settings)
+            threads = max(4, settings.fetch_per_host)
+            if not run["metadata_only"]:
+                threads = min(threads, 4 * executor.workers)
+            # at most ``2 × threads`` blobs are fetched ahead of the scoring
+            fetch_pool = ThreadExecutor(threads, window=2 * threads)
         for spec, out in executor.map_unordered(process_item, fetched()):
             result = out if isinstance(out, WorkResult) else _crashed(spec, out)
             buffer.append(_to_item(result, spec.record))
