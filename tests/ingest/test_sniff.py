@@ -14,9 +14,9 @@ import pytest
 from app.ingest.layout import detect_layout
 from app.ingest.sniff import (
     ENCODING_CANDIDATES,
-    normalise_codec,
     declared_format,
     detect_encoding_sample,
+    normalise_codec,
     sniff,
 )
 
