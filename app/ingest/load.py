@@ -521,7 +521,9 @@ def _load_records(
     }
     frame = pl.DataFrame(
         {
-            "__row": pl.Series(numbers if numbers is not None else range(1, len(records) + 1), dtype=pl.Int64),
+            "__row": pl.Series(
+                numbers if numbers is not None else range(1, len(records) + 1), dtype=pl.Int64
+            ),
             "__width": pl.Series([len(table.labels)] * len(records), dtype=pl.Int64),
             **{c: pl.Series(v, dtype=pl.String) for c, v in cols.items()},
             "__extra": pl.Series([None] * len(records), dtype=pl.String),

@@ -16,7 +16,9 @@ from profilers.types import Example
 )
 def unclosed_quote(table: Table) -> Hit | None:
     s = table.structure
-    rows = sorted({*s.stray_quote_rows, *([s.unclosed_quote_row] if s.unclosed_quote_row is not None else [])})
+    rows = sorted(
+        {*s.stray_quote_rows, *([s.unclosed_quote_row] if s.unclosed_quote_row is not None else [])}
+    )
     if not rows:
         return None
     return Hit(len(rows), len(rows) / max(table.source.rows, 1), [Example(row=r) for r in rows])

@@ -44,7 +44,9 @@ def test_gb2312_html_export_named_xls_is_read(tmp_path: Path, score: Callable[..
     assert mismatch["points_lost"] > 0
 
 
-def test_an_error_page_behind_a_data_link_stays_unreadable(tmp_path: Path, score: Callable[..., Report]) -> None:
+def test_an_error_page_behind_a_data_link_stays_unreadable(
+    tmp_path: Path, score: Callable[..., Report]
+) -> None:
     path = tmp_path / "data.csv"
     path.write_text(
         "<!DOCTYPE html><html><body><h1>404</h1><table><tr><td>Not found</td></tr></table></body></html>",

@@ -55,7 +55,12 @@ def test_a_real_multi_line_cell_is_still_one_record(tmp_path: Path, score: Calla
     assert report["source"]["rows"] == 2
     assert "unclosed-quote" not in {f["code"] for f in report["findings"]}
     grid = read_text_grid(path)
-    assert grid.frame.get_column("__fields").to_list()[1] == ["1", "Office", "1 Main St\nSuite 2\nTown", "555"]
+    assert grid.frame.get_column("__fields").to_list()[1] == [
+        "1",
+        "Office",
+        "1 Main St\nSuite 2\nTown",
+        "555",
+    ]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
