@@ -15,17 +15,9 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from tests.ops.ops_support import generated_csv
 
 ROWS = 300_000  # about 9 MB: several seconds to score, so the jobs behind it wait
-
-
-def generated_csv(path: Path, rows: int, seed: int = 0) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("id,city,amount,note\n")
-        for i in range(rows):
-            note = "暂无" if i % 97 == 0 else f"note {seed}-{i}"
-            fh.write(f"{i},city{i % 50},{(i * 7919 + seed) % 100000},{note}\n")
-    return path
 
 
 @pytest.fixture(scope="module")

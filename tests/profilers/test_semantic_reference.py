@@ -19,15 +19,7 @@ from profilers.semantic.degrees import parse_degrees
 from profilers.semantic.vocab import PROVINCES, division_codes
 from tests.conftest import score_path
 from tests.profilers.test_semantic_corpus import portal_files
-
-
-def load(text: str, name: str = "table.csv") -> Table:
-    with tempfile.TemporaryDirectory() as work:
-        path = Path(work) / name
-        path.write_text(text, encoding="utf-8")
-        table = load_table(path, name, "0" * 64, Path(work))
-        table.stats  # noqa: B018 - computed while the file exists
-        return table
+from tests.profilers.test_semantic_suspicious import load
 
 
 def run(table: Table, code: str) -> tuple[str, int, list[tuple[int | None, str | None]], str]:
