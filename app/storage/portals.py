@@ -91,30 +91,9 @@ class PortalStore:
         with self.store.transaction() as cur:
             cur.execute("DELETE FROM signatures WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))", [shas])
             cur.execute("DELETE FROM signature_bands WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))", [shas])
-            cur.register("odq_sigs", sigs)
-            try:
-                cur.execute(
-                    """
-                    INSERT INTO signatures (sha256, hash_id, rows, columns, content_hash, row_minhash,
-                        header_json, header_minhash, key_fields_json, key_minhash, key_distinct,
-                        column_minhash, column_json, created_at)
-                    SELECT sha256, hash_id, rows, columns, content_hash, row_minhash, header_json,
-                        header_minhash, key_fields_json, key_minhash, key_distinct, column_minhash,
-                        column_json, created_at
-                    FROM odq_sigs
-                    """
-                )
-            finally:
-                cur.unregister("odq_sigs")
+            _insert_rows(cur, "signatures", sigs)
             if banded:
-                cur.register("odq_bands", bands)
-                try:
-                    cur.execute(
-                        "INSERT INTO signature_bands (sha256, hash_id, kind, band, key)"
-                        " SELECT sha256, hash_id, kind, band, key FROM odq_bands"
-                    )
-                finally:
-                    cur.unregister("odq_bands")
+                _insert_rows(cur, "signature_bands", bands)
 
     def load_signatures(self, shas: Iterable[str]) -> dict[str, Signatures]:
         wanted = sorted(set(shas))
@@ -341,14 +320,7 @@ class PortalStore:
                         "detail_json": pa.array([_dumps(d) for d in datasets], pa.string()),
                     }
                 )
-                cur.register("odq_run_datasets", rows)
-                try:
-                    cur.execute(
-                        "INSERT INTO portal_run_datasets (run_id, ordinal, key, score, detail_json)"
-                        " SELECT run_id, ordinal, key, score, detail_json FROM odq_run_datasets"
-                    )
-                finally:
-                    cur.unregister("odq_run_datasets")
+                _insert_rows(cur, "portal_run_datasets", rows)
             if clusters:
                 table = pa.table(
                     {
@@ -360,14 +332,7 @@ class PortalStore:
                         "detail_json": pa.array([_dumps(c) for c in clusters], pa.string()),
                     }
                 )
-                cur.register("odq_clusters", table)
-                try:
-                    cur.execute(
-                        "INSERT INTO portal_clusters (run_id, ordinal, kind, size, datasets_json, detail_json)"
-                        " SELECT run_id, ordinal, kind, size, datasets_json, detail_json FROM odq_clusters"
-                    )
-                finally:
-                    cur.unregister("odq_clusters")
+                _insert_rows(cur, "portal_clusters", table)
             cur.execute("UPDATE portals SET updated_at = ? WHERE id = ?", [_utcnow(), portal_id])
         return run_id
 
@@ -484,3 +449,15 @@ def _parse(value: Any) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def _insert_rows(cur: Any, target: str, rows: pa.Table) -> None:
+    """Insert an Arrow table into ``target`` (one of this module's own tables), column for
+    column by name, in one statement."""
+    view = f"odq_insert_{target}"
+    columns = ", ".join(rows.column_names)
+    cur.register(view, rows)
+    try:
+        cur.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {view}")
+    finally:
+        cur.unregister(view)
