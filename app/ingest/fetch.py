@@ -249,6 +249,42 @@ class Guard:
         return addrs
 
 
+_DEADLINE = threading.local()
+"""The monotonic time the current thread's fetch must end by (set by ``Fetcher._send``): read
+timeouts bound each wait for a byte, so without it a server trickling a status line or headers
+a byte at a time would hold the request for ever."""
+
+
+class _DeadlineStream(httpcore2.NetworkStream):
+    """A connection whose reads give up at the fetch's deadline (``_DEADLINE``)."""
+
+    def __init__(self, inner: httpcore2.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        at = getattr(_DEADLINE, "at", None)
+        if at is not None:
+            left = at - time.monotonic()
+            if left <= 0:
+                raise httpcore2.ReadTimeout("the fetch's deadline passed while reading")
+            timeout = left if timeout is None else min(timeout, left)
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore2.SyncBackend):
     """Connects only to addresses the guard accepted, resolving each host exactly once."""
 
@@ -267,7 +303,8 @@ class _GuardedBackend(httpcore2.SyncBackend):
         last: Exception | None = None
         for addr in addrs:
             try:
-                return super().connect_tcp(str(addr), port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(str(addr), port, timeout, local_address, socket_options)
+                return _DeadlineStream(stream)
             except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
@@ -345,10 +382,21 @@ def _retry_after(value: str | None) -> float | None:
 DRAIN_BYTES = 64 * 1024  # a dropped response body up to this size is read, keeping its connection
 
 
+DRAIN_SECONDS = 0.5
+"""Longest a dropped body is read for: past it the connection is closed instead. The read timeout
+bounds each wait for a byte, not the whole body, so a server that trickles a "short" body one
+byte at a time would otherwise hold the request for as long as it likes."""
+
+
 def _finish(resp: httpx2.Response) -> None:
-    """Read a short body to its end (a HEAD answer has none) so the connection is reusable."""
+    """Read a short body to its end (a HEAD answer has none) so the connection is reusable;
+    within DRAIN_SECONDS, else the connection is closed (``resp.close``) rather than reused."""
+    started = time.monotonic()
     with contextlib.suppress(httpx2.HTTPError, httpx2.StreamError):
-        resp.read()
+        for _chunk in resp.iter_raw():
+            if time.monotonic() - started > DRAIN_SECONDS:
+                resp.close()
+                return
 
 
 def _drain(resp: httpx2.Response) -> None:
@@ -629,6 +677,7 @@ class Fetcher:
             self._check_deadline(started, url)
             wait: float | None = None
             release = self._gate.acquire(host)
+            _DEADLINE.at = started + self.deadline  # every read of this request stops by then
             try:
                 try:
                     request = self.client.build_request(method, url, headers=headers)

@@ -7,6 +7,7 @@ robots.txt, the User-Agent, and that no proxy from the environment is used.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -223,6 +224,81 @@ def test_slow_body_past_the_deadline(server: LocalServer, settings: Settings, tm
         got = f.download(server.url("/dribble"), tmp_path / "blobs", max_bytes=1000)
     assert got.error_code == "timeout"
     assert list((tmp_path / "blobs").glob("**/.upload-*")) == []  # no partial blob left
+
+
+def test_a_trickled_redirect_body_does_not_outlast_the_deadline(
+    server: LocalServer, settings: Settings, tmp_path: Path
+) -> None:
+    """A redirect declaring a short body and sending it a byte at a time (each byte inside the
+    read timeout): the body of a dropped response is read only briefly, then the connection is
+    closed, so the redirect is followed at once and the deadline holds."""
+
+    def trickle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(302)
+        h.send_header("Location", "/new.csv")
+        h.send_header("Content-Length", "60")
+        h.end_headers()
+        if h.command == "HEAD":
+            return
+        with contextlib.suppress(OSError):  # the client hangs up once it stops reading
+            for _ in range(60):
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                time.sleep(0.3)
+        h.close_connection = True
+
+    server.routes["/old.csv"] = trickle
+    server.routes["/new.csv"] = lambda h: send(h, 200, CSV)
+    tight = settings.model_copy(update={"fetch_deadline": 5.0})
+    with Fetcher(tight) as f:
+        started = time.monotonic()
+        got = f.download(server.url("/old.csv"), tmp_path / "blobs", max_bytes=1000)
+        took = time.monotonic() - started
+    assert got.ok and got.final_url == server.url("/new.csv")
+    assert took < 2.5  # reading all 60 bytes would take 18 s
+
+
+def test_headers_trickled_a_byte_at_a_time_stop_at_the_deadline(settings: Settings, tmp_path: Path) -> None:
+    """A server that sends its status line and headers one byte every 0.2 s never trips the read
+    timeout (1 s): the fetch's deadline ends the request anyway, as a timeout, never a hang."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                    if stop.is_set():
+                        break
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.2)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/data.csv"
+    tight = settings.model_copy(update={"fetch_deadline": 2.0, "fetch_retries": 0})
+    try:
+        with Fetcher(tight) as f:
+            for call in (
+                lambda: f.download(url, tmp_path / "blobs", max_bytes=1000),
+                lambda: f.head(url),
+            ):
+                started = time.monotonic()
+                got = call()
+                assert got.error_code == "timeout"
+                assert time.monotonic() - started < 4.5  # the deadline, plus at most one read timeout
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
 
 
 def test_redirect_loop(server: LocalServer, fetcher: Fetcher, tmp_path: Path) -> None:
