@@ -11,11 +11,11 @@ kind, internal or external); the stdlib parsers never fetch external entities or
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 MAX_RECORDS = 2_000_000
 """Records read from one document; past this the rest is dropped with a note (a sheet's limit)."""
@@ -25,18 +25,39 @@ limit, so it is refused with a reason instead."""
 _NESTING = 3
 """Child elements are flattened into ``Parent.Child.Leaf`` columns to this depth; deeper content
 is joined as text into the column of its ancestor at that depth."""
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 class MarkupError(ValueError):
     """The document cannot be read as records; the message says why, for a person."""
 
 
+class _RootReached(Exception):
+    pass
+
+
 def _refuse_entities(path: Path) -> None:
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
-    if _ENTITY.search(head):
+    """Refuse a document whose DTD declares entities (general or parameter, internal or external)
+    before anything expands them: expat reads the prolog (in the document's own encoding, UTF-16
+    included) up to the root element's start tag, and any entity declaration on the way refuses
+    it. A document that does not parse is left to the reader, which names the error."""
+    scanner = expat.ParserCreate()
+
+    def declared(*_: object) -> None:
         raise MarkupError("the document declares XML entities, which ODQ does not expand (a bomb risk)")
+
+    def root(*_: object) -> None:
+        raise _RootReached
+
+    scanner.EntityDeclHandler = declared
+    scanner.UnparsedEntityDeclHandler = declared
+    scanner.StartElementHandler = root
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(64 * 1024), b""):
+                scanner.Parse(chunk, False)
+            scanner.Parse(b"", True)
+    except (_RootReached, expat.ExpatError):
+        return
 
 
 def _local(tag: str) -> str:

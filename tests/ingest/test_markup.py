@@ -67,6 +67,34 @@ def test_entity_declarations_are_refused(tmp_path: Path) -> None:
     assert "declares XML entities" in report["findings"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        (
+            "utf16.xml",
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><r><x>&a;</x></r>'.encode(
+                "utf-16"
+            ),
+        ),
+        (
+            "padded.xml",
+            b"<?xml version='1.0'?><!DOCTYPE r [<!-- "
+            + b"x" * 400_000
+            + b' --><!ENTITY a "aaaa">]><r><x>&a;</x></r>',
+        ),
+        ("parameter.rdf", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p "x">]><rdf:RDF xmlns:rdf="x"/>'),
+    ],
+)
+def test_entity_declarations_are_refused_in_any_encoding_or_place(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    report = score_path(path)
+    assert report["fatal"] == "unreadable-file"
+    assert "declares XML entities" in report["findings"][0]["message"]
+
+
 def test_broken_xml_is_an_unreadable_file_naming_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "cut.xml", "<?xml version='1.0'?>\n<rows>\n<row><a>1</a></row>\n<row><a>2</a")
     report = score_path(path)
