@@ -360,7 +360,7 @@ def _load_gzip(table: Table, path: Path, workdir: Path) -> None:
     inner = sniff(target, inner_name)
     table.source.format = f"gzip/{inner.format}"
     table.source.encoding = inner.encoding
-    if inner.format in _UNREADABLE or inner.format in ("zip", "gzip"):
+    if inner.format in ("zip", "gzip") or (inner.format in _UNREADABLE and inner.format != "html"):
         raise _Unreadable(f"the gzip stream holds {_UNREADABLE.get(inner.format, 'another archive')}")
     _load_into(table, target, inner, workdir)
 
@@ -395,7 +395,7 @@ def _load_zip(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None
         count = sum(1 for i in zf.infolist() if not i.is_dir())
     table.structure.notes.append(f"scored {member!r}, one of {count} file(s) in the zip archive")
     table.source.format = f"zip/{inner.format}"
-    if inner.format in _UNREADABLE or inner.format in ("zip", "gzip", "empty"):
+    if inner.format in ("zip", "gzip", "empty") or (inner.format in _UNREADABLE and inner.format != "html"):
         raise _Unreadable(f"the zip member {member!r} is {_UNREADABLE.get(inner.format, inner.format)}")
     _load_into(table, target, inner, workdir)
 
@@ -536,7 +536,10 @@ def _load_html(table: Table, path: Path, sniffed: Sniffed) -> bool:
     """The largest data table of an HTML page (an "Excel" export that is an HTML table), read
     like a sheet: title rows above its header and notes below are found as in any table."""
     encoding = htmltable.page_encoding(path, sniffed.encoding)
-    found = htmltable.largest_table(path, encoding)
+    try:
+        found = htmltable.largest_table(path, encoding)
+    except htmltable.HtmlTooLarge as exc:
+        raise _Unreadable(str(exc)) from exc
     if found is None:
         return False
     rows, tables = found

@@ -83,3 +83,64 @@ def test_hostile_spans_are_clamped(tmp_path: Path) -> None:
     found = largest_table(path, "utf-8")
     assert found is not None
     assert len(found[0][0]) == 1001
+
+
+def test_a_rowspan_in_the_last_column_stays_in_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "t.html"
+    path.write_text(
+        "<table><tr><th>a</th><th>b</th><th>c</th></tr>"
+        '<tr><td>x1</td><td>y1</td><td rowspan="2">z1</td></tr>'
+        "<tr><td>x2</td><td>y2</td></tr>"
+        "<tr><td>x3</td><td>y3</td><td>z3</td></tr></table>",
+        encoding="utf-8",
+    )
+    found = largest_table(path, "utf-8")
+    assert found is not None
+    assert found[0] == [["a", "b", "c"], ["x1", "y1", "z1"], ["x2", "y2", ""], ["x3", "y3", "z3"]]
+
+
+def test_a_nested_table_does_not_change_the_spans_of_the_outer_cell(tmp_path: Path) -> None:
+    path = tmp_path / "t.html"
+    path.write_text(
+        "<table><tr><th>a</th><th>b</th><th>c</th></tr>"
+        "<tr><td>x0</td><td>y0</td><td>z0</td></tr>"
+        '<tr><td>x1<table><tr><td colspan="3">i</td></tr><tr><td>j</td><td>k</td></tr></table></td>'
+        "<td>y1</td><td>z1</td></tr></table>",
+        encoding="utf-8",
+    )
+    found = largest_table(path, "utf-8")
+    assert found is not None
+    rows, tables = found
+    assert tables == 2
+    assert rows == [["a", "b", "c"], ["x0", "y0", "z0"], ["x1", "y1", "z1"]]
+
+
+def test_spans_that_multiply_into_millions_of_cells_are_refused(
+    tmp_path: Path, score: Callable[..., Report]
+) -> None:
+    """30 cells of colspan=1000 × rowspan=1000 in a page of a few KB would be 30 million cells."""
+    page = (
+        "<table><tr>"
+        + '<td colspan="1000" rowspan="1000">x</td>' * 30
+        + "</tr>"
+        + "<tr><td>1</td></tr>" * 999
+        + "</table>"
+    )
+    path = tmp_path / "spans.html"
+    path.write_text(page, encoding="utf-8")
+    report = score(path)
+    assert report["fatal"] == "unreadable-file"
+    assert "more than 2,000,000 cells" in report["findings"][0]["message"]
+
+
+def test_an_html_export_inside_a_zip_is_read_too(tmp_path: Path, score: Callable[..., Report]) -> None:
+    import zipfile
+
+    export = export_file(tmp_path)
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(export, "人口.xls")
+    report = score(path)
+    assert report["fatal"] is None
+    assert report["source"]["format"] == "zip/html"
+    assert report["source"]["rows"] == 12
