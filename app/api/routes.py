@@ -188,13 +188,14 @@ async def score(
     if outcome is not None:
         raise ScoringFailed(f"{outcome.error} (job {job['id']})")
     status_url = f"/api/v1/jobs/{job['id']}"
+    position = queue.position(job["id"])  # None: taken by a worker (or finished since the wait)
     return JSONResponse(
         {
             "job_id": job["id"],
             "kind": "score",
-            "status": "running" if queue.position(job["id"]) is None else "queued",
+            "status": "running" if position is None else "queued",
             "status_url": status_url,
-            "queue_position": queue.position(job["id"]),
+            "queue_position": position,
         },
         status_code=202,
         headers={"Location": status_url, "Retry-After": "1", **headers},

@@ -264,9 +264,17 @@ class ScoreQueue:
                     outcome = context.run(self._run, job_id, after)
                 else:
                     outcome = self._run(job_id, after)
-            except Exception:  # the store closed under a job at shutdown: it resumes at the next start
-                log.warning("score job %s interrupted; it resumes at the next start", job_id, exc_info=True)
-                outcome = None
+            except Exception:
+                if self._stop.is_set():  # the store closed under a job at shutdown: resumed at the next start
+                    log.warning(
+                        "score job %s interrupted; it resumes at the next start", job_id, exc_info=True
+                    )
+                    outcome = None
+                else:  # the store failed outside a shutdown: fail the job now, so no one waits for it
+                    log.exception("score job %s could not be run", job_id)
+                    outcome = Outcome("failed", error=INTERNAL_ERROR)
+                    with contextlib.suppress(Exception):  # else it is resumed at the next start
+                        self._fail(job_id, INTERNAL_ERROR)
             finally:
                 with self._cond:
                     self._running.discard(job_id)

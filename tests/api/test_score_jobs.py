@@ -208,3 +208,26 @@ def test_identical_uploads_share_one_job(queued_app: TestClient, big_csv: Path) 
     # Finished: the same bytes now get the stored report, no job.
     again = post(client, "same.csv", data)
     assert again.status_code == 200 and again.json()["id"] == jobs[1]["report_id"]
+
+
+def test_a_job_the_store_cannot_start_fails_at_once(tmp_path: Path) -> None:
+    """The store failing under a job (outside a shutdown) fails that job for its waiters and in
+    its row, instead of leaving it "running" until the next restart. The fault is injected: a
+    DuckDB write error cannot be provoked on demand."""
+    with app_client(tmp_path / "var", score_wait_seconds=5) as client:
+        queue = client.app.state.score_queue  # type: ignore[attr-defined]
+        real_start = queue.jobs.start
+
+        def broken(job_id: str) -> int:
+            raise RuntimeError("disk full")
+
+        queue.jobs.start = broken
+        try:
+            r = post(client, "fresh.csv", b"id,name\n1,a\n2,b\n3,c\n")
+        finally:
+            queue.jobs.start = real_start
+        assert r.status_code == 500, r.text[:300]  # a server fault, not the file's: said at once
+        assert r.json()["code"] == "internal-error"
+        job_id = r.json()["error"].rsplit("(job ", 1)[1].rstrip(")")
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        assert job["status"] == "failed"
