@@ -380,6 +380,16 @@ def _has_code(report: dict[str, Any] | None, code: str) -> bool:
     return bool(report) and any(f.get("code") == code for f in (report or {}).get("findings") or [])
 
 
+def add_report(
+    repo: Repository, portal: str, report: dict[str, Any], name: str, url: str | None = None
+) -> None:
+    """One scored file into ``portal`` (keyed by its URL, else its name), then the portal pass:
+    what scoring an upload or a URL into a portal does."""
+    key = url or name
+    add_datasets(repo, portal, [DatasetEntry(key=key, title=None, name=key, report=report, url=url)])
+    run_portal_pass(repo, portal)
+
+
 def run_portal_pass(repo: Repository, portal: str, catalog: dict[str, Any] | None = None) -> dict[str, Any]:
     """Compare the portal's datasets (LSH candidates, verified), cluster them, score the portal
     (with the catalog-level findings of ``catalog``, or of the portal's latest catalog run), store

@@ -311,7 +311,9 @@ class ScoreQueue:
                 schema=schema,
             )
             if options.get("portal"):
-                _into_portal(self.repo, str(options["portal"]), scored.report, job["name"])
+                from app.services.portals import add_report
+
+                add_report(self.repo, str(options["portal"]), scored.report, job["name"])
         except AppError as exc:
             return self._fail(job_id, exc.message)
         except Exception as exc:
@@ -346,14 +348,6 @@ class ScoreQueue:
 def _resolve(future: asyncio.Future[Outcome], outcome: Outcome) -> None:
     if not future.done():
         future.set_result(outcome)
-
-
-def _into_portal(repo: Repository, portal: str, report: dict[str, Any], name: str) -> None:
-    from app.services import portals as portal_service
-
-    entry = portal_service.DatasetEntry(key=name, title=None, name=name, report=report, url=None)
-    portal_service.add_datasets(repo, portal, [entry])
-    portal_service.run_portal_pass(repo, portal)
 
 
 # -- job status (GET /api/v1/jobs/{id}) ---------------------------------------------------------

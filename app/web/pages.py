@@ -278,7 +278,7 @@ async def upload(
     def work() -> str:
         report = scoring_service.score_blob(blob, name, repo, None, store_rows, limits=limits).report
         if portal:
-            _into_portal(repo, portal, report, name, None)
+            portal_service.add_report(repo, portal, report, name)
         _preview_data(state, repo, report)  # read the preview now, so the report page opens at once
         return str(report["id"])
 
@@ -311,19 +311,15 @@ def _check_portal_writer(request: Request, caller: Any, portal: str, key: str) -
     writer.require_write(portal)
 
 
-def _into_portal(repo: Any, portal: str, report: dict[str, Any], name: str, url: str | None) -> None:
-    entry = portal_service.DatasetEntry(key=url or name, title=None, name=url or name, report=report, url=url)
-    portal_service.add_datasets(repo, portal, [entry])
-    portal_service.run_portal_pass(repo, portal)
-
-
 async def _score_url(request: Request, url: str, settings: Settings, repo: Any, portal: str) -> Response:
     from app.services.urls import score_url
 
     def work() -> tuple[dict[str, Any], bool]:
         scored = score_url(url, settings, repo, limits=limits_from(settings))
         if portal:
-            _into_portal(repo, portal, scored.report, str(scored.report["source"].get("name") or url), url)
+            portal_service.add_report(
+                repo, portal, scored.report, str(scored.report["source"].get("name") or url), url
+            )
             return scored.report, True
         return scored.report, scored.stored
 
