@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -114,26 +114,46 @@ def keep_signatures(repo: Repository, sha256: str, table: Table) -> None:
     store_signatures(repo, sha256, sigs)
 
 
+_UNSIGNABLE: set[str] = set()
+"""Blobs whose signatures could not be recomputed in this process's life (unreadable, or past a
+worker's limit): not parsed again at every pass."""
+
+
 def _ensure_signatures(repo: Repository, pstore: PortalStore, shas: Iterable[str]) -> dict[str, Signatures]:
-    """Current signatures of ``shas``; missing or stale ones are recomputed from the kept blob."""
-    import tempfile
-
-    from app.ingest.load import load_table
-
+    """Current signatures of ``shas``; missing or stale ones are recomputed from the kept blob,
+    in a parsing worker under its limits (as the file was scored), never in this process."""
     shas = set(shas)
     found = {k: v for k, v in pstore.load_signatures(shas).items() if v.hash_id == HASH_ID}
-    for sha in sorted(shas - set(found)):
+    for sha in sorted(shas - set(found) - _UNSIGNABLE):
         resource = repo.get_resource(sha)
         path = Path(resource["blob_path"]) if resource and resource.get("blob_path") else None
         if resource is None or path is None or not path.is_file():
             continue
-        with tempfile.TemporaryDirectory(prefix="odq-sig-") as work:
-            table = load_table(path, resource.get("first_name") or path.name, sha, Path(work))
-            sigs = signatures_of(table)
-        if sigs is not None:
-            pstore.save_signatures(sha, sigs)
-            found[sha] = sigs
+        sigs = _recompute_signatures(path, resource.get("first_name") or path.name, sha)
+        if sigs is None:
+            _UNSIGNABLE.add(sha)
+            continue
+        pstore.save_signatures(sha, sigs)
+        found[sha] = sigs
     return found
+
+
+def _recompute_signatures(path: Path, name: str, sha: str) -> Signatures | None:
+    import tempfile
+
+    from app.ingest.sandbox import limits_from, score_isolated
+    from app.settings import Settings
+
+    limits = limits_from(Settings())
+    if limits is None:  # parsing not isolated (ODQ_ISOLATE_PARSING=false): here, as scoring does
+        from app.ingest.load import load_table
+
+        with tempfile.TemporaryDirectory(prefix="odq-sig-") as work:
+            return signatures_of(load_table(path, name, sha, Path(work)))
+    done = score_isolated(path, name, sha, limits, signatures=True)
+    if done.limit is not None or done.report.get("fatal"):
+        return None
+    return cast(Signatures | None, done.signatures)
 
 
 # -- datasets ---------------------------------------------------------------------------------
