@@ -303,8 +303,11 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
     runs.update_run(run_id, kind=kind)
     # Metadata-only without link checks needs no network per dataset: each record is measured as
     # it is harvested and stored finished, in batches (a crash re-harvests; stored keys are kept).
-    measure = bool(run["metadata_only"]) and not (run["options"] or {}).get("check_links", True)
+    # With link checks, each batch's links are checked (HEAD, through the run's one fetcher and
+    # its per-host limits) and the records measured with them, as process_item does for an item.
+    measure = bool(run["metadata_only"])
     tally = None
+    linker = _Linker(settings, run) if measure and (run["options"] or {}).get("check_links", True) else None
     if measure:
         from profilers.metadata import INDICATORS
 
@@ -313,11 +316,13 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
     # Records are measured as the pages arrive (the portal's time overlaps ours), but stored only
     # once the harvest has finished: a harvest that fails half-way stores nothing.
     try:
-        batches = _batches(records, run["created_at"].date(), tally)
+        batches = _batches(records, run["created_at"].date(), tally, linker)
     finally:
         close = getattr(records, "close", None)
         if close is not None:
             close()  # an error on our side: the harvest (and its fetcher) ends now
+        if linker is not None:
+            linker.close()
     for batch, done in batches:
         inserted = runs.add_items(run_id, batch, done if measure else None)
         if tally is not None and inserted != len(batch):
@@ -329,13 +334,25 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
 _Batch = tuple[list[tuple[int, str, str | None, dict[str, Any]]], list[ItemResult]]
 
 
-def _batches(records: Iterator[Any], reference: Any, tally: _Tally | None) -> list[_Batch]:
-    """The harvested records as items to store, in batches: with ``tally`` (metadata-only, no
-    link checks) each is measured now and comes with its result; else each is pending."""
+def _batches(
+    records: Iterator[Any], reference: Any, tally: _Tally | None, linker: _Linker | None = None
+) -> list[_Batch]:
+    """The harvested records as items to store, in batches: with ``tally`` (metadata-only) each
+    is measured now and comes with its result (its link checked by ``linker``, when given); else
+    each is pending."""
     seen: dict[str, int] = {}
     batches: list[_Batch] = []
     batch: list[tuple[int, str, str | None, dict[str, Any]]] = []
     done: list[ItemResult] = []
+    held: list[tuple[str, Any]] = []  # records whose links the linker checks at the batch's end
+
+    def flush() -> None:
+        nonlocal batch, done, held
+        if linker is not None and tally is not None:
+            done = linker.measure(held, tally)
+        batches.append((batch, done))
+        batch, done, held = [], [], []
+
     for ordinal, record in enumerate(records, start=1):
         key = str(getattr(record, "id", None) or f"dataset-{ordinal}")
         # Catalogs repeat ids now and then: the n-th repeat gets "#n", the same on every harvest.
@@ -345,15 +362,66 @@ def _batches(records: Iterator[Any], reference: Any, tally: _Tally | None) -> li
             key = f"{key}#{n + 1}"
         if tally is not None:
             batch.append((ordinal, key, record.title, _record_summary(record)))
-            done.append(_measure_metadata(key, record, reference, tally))
+            if linker is not None:
+                held.append((key, record))
+            else:
+                done.append(_measure_metadata(key, record, reference, tally))
             tally.titles.append((key, record.title))
         else:
             batch.append((ordinal, key, record.title, record_to_dict(record)))
         if len(batch) >= HARVEST_BATCH:
-            batches.append((batch, done))
-            batch, done = [], []
-    batches.append((batch, done))
+            flush()
+    flush()
     return batches
+
+
+LINK_THREADS = 4
+"""Threads for a metadata-only run's HEADs: enough to overlap the network waits of several hosts
+(each still limited by ODQ_FETCH_PER_HOST and its rate); more only contend for the interpreter
+(10,000 link-checked records on loopback: 9.5-9.9 s with 2 or 4 threads, 10.3 s with 8, 10.6 s
+with 16)."""
+
+
+class _Linker:
+    """Link checks of a metadata-only harvest: each batch's chosen links HEADed in a few threads
+    through one fetcher (its per-host limits hold for the run), then each record measured by
+    ``process_item`` with what its HEAD found: the same result an item scored later would get."""
+
+    def __init__(self, settings: Settings, run: dict[str, Any]) -> None:
+        from app.ingest.fetch import Fetcher
+
+        self.config = dataclasses.replace(
+            worker_config(settings, True, signatures=False),
+            reference_date=run["created_at"].date().isoformat(),
+            check_links=True,
+        )
+        self.fetcher = Fetcher(settings)
+        threads = min(LINK_THREADS, max(2, settings.fetch_per_host))
+        self.pool = ThreadExecutor(threads, window=2 * threads)
+
+    def measure(self, held: list[tuple[str, Any]], tally: _Tally) -> list[ItemResult]:
+        from profilers.metadata import INDICATORS
+
+        specs = [WorkSpec(key, record_to_dict(record), self.config) for key, record in held]
+        checked: dict[str, WorkSpec] = {}
+        for spec, out in self.pool.map_unordered(functools.partial(prefetch, fetcher=self.fetcher), specs):
+            checked[spec.key] = out if isinstance(out, WorkSpec) else spec
+        # Measured after the batch's HEADs: measuring while the threads run only makes them
+        # contend for the interpreter (10.3-10.6 s against 9.5-9.9 s for 10,000 records).
+        items = []
+        for spec in specs:
+            result = process_item(checked[spec.key])
+            counts = (result.metadata or {}).get("mqa_counts") or {}
+            for n, indicator in enumerate(INDICATORS):
+                met, units = counts.get(indicator.key, (0, 0))
+                tally.met[n] += met
+                tally.units[n] += units
+            items.append(_to_item(result, spec.record))
+        return items
+
+    def close(self) -> None:
+        self.pool.close()
+        self.fetcher.close()
 
 
 SUMMARY_FIELDS = ("id", "title", "publisher", "licence", "modified", "issued", "frequency", "landing_page")

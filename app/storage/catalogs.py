@@ -202,6 +202,7 @@ class CatalogRuns:
         band: list[str | None] = [r.band for r in finished] if finished else [None] * n
         url: list[str | None] = [r.url for r in finished] if finished else [None] * n
         error_code: list[str | None] = [r.error_code for r in finished] if finished else [None] * n
+        http_status: list[int | None] = [r.http_status for r in finished] if finished else [None] * n
         outcome: list[str | None] = [_dumps(r.outcome) for r in finished] if finished else [None] * n
         records = [i[3] if type(i[3]) is str else _dumps(i[3]) for i in items]
         with self.store.transaction() as cur:
@@ -209,12 +210,12 @@ class CatalogRuns:
             cur.execute(
                 """
                 INSERT INTO catalog_items (run_id, ordinal, key, title, status, record_json, score, band, url,
-                                           error_code, outcome_json, attempts, finished_at)
+                                           http_status, error_code, outcome_json, attempts, finished_at)
                 SELECT $run_id, unnest($ordinal::INTEGER[]), unnest($key::VARCHAR[]),
                        unnest($title::VARCHAR[]), unnest($status::VARCHAR[]), unnest($record::VARCHAR[])::JSON,
                        unnest($score::DOUBLE[]), unnest($band::VARCHAR[]), unnest($url::VARCHAR[]),
-                       unnest($error_code::VARCHAR[]), unnest($outcome::VARCHAR[])::JSON, $attempts,
-                       $finished_at::TIMESTAMP
+                       unnest($http_status::INTEGER[]), unnest($error_code::VARCHAR[]),
+                       unnest($outcome::VARCHAR[])::JSON, $attempts, $finished_at::TIMESTAMP
                 ON CONFLICT (run_id, key) DO NOTHING
                 """,
                 {
@@ -227,6 +228,7 @@ class CatalogRuns:
                     "score": score,
                     "band": band,
                     "url": url,
+                    "http_status": http_status,
                     "error_code": error_code,
                     "outcome": outcome,
                     "attempts": 1 if finished else 0,
