@@ -296,63 +296,65 @@ class _Tally:
 
 def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tally | None:
     """Write every harvested record as a pending item (idempotent: a re-harvest adds new keys only).
-    A metadata-only harvest without link checks returns what the catalog summary needs."""
+    A metadata-only harvest returns what the catalog summary needs."""
     run_id, source = run["id"], run["source"]
     runs.update_run(run_id, status="harvesting")
     records, kind = _records(settings, source, run["kind"])
     runs.update_run(run_id, kind=kind)
-    # Metadata-only without link checks needs no network per dataset: each record is measured as
-    # it is harvested and stored finished, in batches (a crash re-harvests; stored keys are kept).
-    # With link checks, each batch's links are checked (HEAD, through the run's one fetcher and
-    # its per-host limits) and the records measured with them, as process_item does for an item.
+    # Metadata-only needs no download: each record is measured here and stored finished, in
+    # batches (a crash re-harvests; stored keys are kept). Without link checks records are
+    # measured as the pages arrive; with them, once the harvest is whole, a batch at a time: its
+    # links HEADed through the run's one fetcher (per-host limits hold), each record measured by
+    # process_item, the batch stored, so a long, politely rate-limited run shows its progress and
+    # a crash loses at most one batch of link checks.
     measure = bool(run["metadata_only"])
+    link_checks = measure and bool((run["options"] or {}).get("check_links", True))
     tally = None
-    linker = _Linker(settings, run) if measure and (run["options"] or {}).get("check_links", True) else None
+    fresh = runs.counts(run_id)["harvested"] == 0  # else a resumed harvest: the summary reads the store
     if measure:
         from profilers.metadata import INDICATORS
 
-        fresh = runs.counts(run_id)["harvested"] == 0  # else a resumed harvest: the summary reads the store
         tally = _Tally([0] * len(INDICATORS), [0] * len(INDICATORS), complete=fresh)
-    # Records are measured as the pages arrive (the portal's time overlaps ours), but stored only
-    # once the harvest has finished: a harvest that fails half-way stores nothing.
+    # Records are stored only once the harvest has finished: a harvest that fails half-way
+    # stores nothing.
     try:
-        batches = _batches(records, run["created_at"].date(), tally, linker)
+        batches = _batches(records, run["created_at"].date(), tally, hold=link_checks)
     finally:
         close = getattr(records, "close", None)
         if close is not None:
             close()  # an error on our side: the harvest (and its fetcher) ends now
+    linker = _Linker(settings, run) if link_checks else None
+    stored = set() if fresh else runs.item_keys(run_id)
+    try:
+        for batch, done, held in batches:
+            if linker is not None and tally is not None:
+                new = [i for i, item in enumerate(batch) if item[1] not in stored]  # not checked again
+                batch = [batch[i] for i in new]
+                done = linker.measure([held[i] for i in new], tally)
+            inserted = runs.add_items(run_id, batch, done if measure else None)
+            if tally is not None and inserted != len(batch):
+                tally.complete = False
+    finally:
         if linker is not None:
             linker.close()
-    for batch, done in batches:
-        inserted = runs.add_items(run_id, batch, done if measure else None)
-        if tally is not None and inserted != len(batch):
-            tally.complete = False
     runs.update_run(run_id, total=runs.counts(run_id)["harvested"])
     return tally if tally is not None and tally.complete else None
 
 
-_Batch = tuple[list[tuple[int, str, str | None, dict[str, Any]]], list[ItemResult]]
+_Batch = tuple[list[tuple[int, str, str | None, dict[str, Any]]], list[ItemResult], list[tuple[str, Any]]]
 
 
 def _batches(
-    records: Iterator[Any], reference: Any, tally: _Tally | None, linker: _Linker | None = None
+    records: Iterator[Any], reference: Any, tally: _Tally | None, hold: bool = False
 ) -> list[_Batch]:
     """The harvested records as items to store, in batches: with ``tally`` (metadata-only) each
-    is measured now and comes with its result (its link checked by ``linker``, when given); else
-    each is pending."""
+    is measured now and comes with its result, or with ``hold`` (link checks to come) is held
+    with its record for ``_Linker.measure``; else each is pending."""
     seen: dict[str, int] = {}
     batches: list[_Batch] = []
     batch: list[tuple[int, str, str | None, dict[str, Any]]] = []
     done: list[ItemResult] = []
-    held: list[tuple[str, Any]] = []  # records whose links the linker checks at the batch's end
-
-    def flush() -> None:
-        nonlocal batch, done, held
-        if linker is not None and tally is not None:
-            done = linker.measure(held, tally)
-        batches.append((batch, done))
-        batch, done, held = [], [], []
-
+    held: list[tuple[str, Any]] = []
     for ordinal, record in enumerate(records, start=1):
         key = str(getattr(record, "id", None) or f"dataset-{ordinal}")
         # Catalogs repeat ids now and then: the n-th repeat gets "#n", the same on every harvest.
@@ -362,7 +364,7 @@ def _batches(
             key = f"{key}#{n + 1}"
         if tally is not None:
             batch.append((ordinal, key, record.title, _record_summary(record)))
-            if linker is not None:
+            if hold:
                 held.append((key, record))
             else:
                 done.append(_measure_metadata(key, record, reference, tally))
@@ -370,8 +372,9 @@ def _batches(
         else:
             batch.append((ordinal, key, record.title, record_to_dict(record)))
         if len(batch) >= HARVEST_BATCH:
-            flush()
-    flush()
+            batches.append((batch, done, held))
+            batch, done, held = [], [], []
+    batches.append((batch, done, held))
     return batches
 
 

@@ -238,6 +238,13 @@ class CatalogRuns:
             after = cur.execute("SELECT count(*) FROM catalog_items WHERE run_id = ?", [run_id]).fetchall()
         return int(after[0][0]) - int(before[0][0])
 
+    def item_keys(self, run_id: str) -> set[str]:
+        """The keys of the items stored for ``run_id`` (whatever their status)."""
+        rows = (
+            self.store.cursor().execute("SELECT key FROM catalog_items WHERE run_id = ?", [run_id]).fetchall()
+        )
+        return {str(r[0]) for r in rows}
+
     def pending(self, run_id: str) -> list[tuple[str, dict[str, Any]]]:
         """``(key, record)`` of the items not yet done, in harvest order."""
         rows = (

@@ -113,3 +113,43 @@ def test_a_harvest_failing_half_way_stores_nothing(
         run = runs.get_run(run_id)
         assert run is not None and run["status"] == "failed" and "harvest" in (run["error"] or "")
         assert runs.counts(run_id)["harvested"] == 0  # page 1 was measured, never stored
+
+
+def test_a_link_checked_run_killed_between_batches_checks_each_link_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Link-checked records are stored a batch at a time as their HEADs come back: a run that dies
+    after the first batch resumes with the others, and no stored record's link is checked again."""
+    from app.services import catalogs as service
+    from tests.catalogs.portal_server import FixturePortal
+
+    monkeypatch.setattr(service, "HARVEST_BATCH", 120)
+    real_measure = service._Linker.measure
+    calls = {"n": 0}
+
+    def dies_on_the_second_batch(self: Any, held: list[tuple[str, Any]], tally: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the process killed: nothing after this point runs
+        return real_measure(self, held, tally)
+
+    settings = settings_for(tmp_path / "var", fetch_per_host_rps=0)
+    with FixturePortal.start(datasets=300, faults=False) as portal, open_repo(settings) as repo:
+        run_id = create_run(repo, portal.ckan_url, kind="ckan", metadata_only=True, check_links=True)
+        monkeypatch.setattr(service._Linker, "measure", dies_on_the_second_batch)
+        with pytest.raises(KeyboardInterrupt):
+            execute_run(repo, settings, run_id)
+        runs = CatalogRuns(repo.store)
+        assert runs.counts(run_id)["harvested"] == 120  # the first batch, stored with its results
+        heads_first = sum(
+            n for p, n in portal.state.hits.items() if isinstance(p, str) and p.startswith("HEAD ")
+        )
+        monkeypatch.setattr(service._Linker, "measure", real_measure)
+        status = execute_run(repo, settings, run_id)
+        assert status["status"] == "done"
+        counts = runs.counts(run_id)
+        assert counts["harvested"] == counts["done"] + counts["failed"] == 300
+        heads = sum(n for p, n in portal.state.hits.items() if isinstance(p, str) and p.startswith("HEAD "))
+        linked = sum(1 for s in portal.served if s.path)
+    assert heads_first == 120
+    assert heads == linked  # every dataset's link checked exactly once over both attempts
