@@ -102,30 +102,48 @@ def prefetch(spec: WorkSpec, fetcher: Any) -> WorkSpec:
     limits then hold for the whole run, however many workers score): the download (a conditional
     GET into the blob store) or, metadata-only, the HEAD of the chosen link. Local paths and
     unchecked links need nothing. Never raises: a failure is recorded in ``fetched``."""
-    dist = choose_distribution(spec.record)
-    if dist is None:
+    url = fetched_url(spec)
+    if url is None:
         return spec
-    url = str(dist.get("url") or dist.get("access_url"))
-    if _local_path(url) is not None or (spec.config.metadata_only and not spec.config.check_links):
+    if spec.config.metadata_only:
+        spec.fetched = head_link(url, fetcher)
         return spec
     try:
-        if spec.config.metadata_only:
-            got = fetcher.head(url)
-        else:
-            cond = spec.conditional.get(url) or {}
-            got = fetcher.download(
-                url,
-                Path(spec.config.blob_dir),
-                max_bytes=spec.config.max_bytes,
-                etag=cond.get("etag"),
-                last_modified=cond.get("last_modified"),
-            )
+        cond = spec.conditional.get(url) or {}
+        got = fetcher.download(
+            url,
+            Path(spec.config.blob_dir),
+            max_bytes=spec.config.max_bytes,
+            etag=cond.get("etag"),
+            last_modified=cond.get("last_modified"),
+        )
         fetched = _fetched_dict(got)
     except Exception as exc:  # one dataset never stops the run
         log.exception("fetching %s failed", url)
         fetched = {"url": url, "error_code": "download-failed", "error": f"{type(exc).__name__}: {exc}"}
     spec.fetched = fetched
     return spec
+
+
+def fetched_url(spec: WorkSpec) -> str | None:
+    """The URL ``prefetch`` requests for ``spec`` (its chosen distribution's), or None when
+    there is nothing to request: no distribution, a local path, or an unchecked link."""
+    dist = choose_distribution(spec.record)
+    if dist is None:
+        return None
+    url = str(dist.get("url") or dist.get("access_url"))
+    if _local_path(url) is not None or (spec.config.metadata_only and not spec.config.check_links):
+        return None
+    return url
+
+
+def head_link(url: str, fetcher: Any) -> dict[str, Any]:
+    """The HEAD of ``url`` as ``prefetch`` records it. Never raises."""
+    try:
+        return _fetched_dict(fetcher.head(url))
+    except Exception as exc:  # one dataset never stops the run
+        log.exception("checking %s failed", url)
+        return {"url": url, "error_code": "download-failed", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _fetched_dict(got: Any) -> dict[str, Any]:

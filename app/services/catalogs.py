@@ -28,6 +28,7 @@ from app.jobs.work import (
     WorkSpec,
     choose_distribution,
     compact_metadata,
+    fetched_url,
     prefetch,
     process_item,
 )
@@ -323,14 +324,21 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
         close = getattr(records, "close", None)
         if close is not None:
             close()  # an error on our side: the harvest (and its fetcher) ends now
-    linker = _Linker(settings, run) if link_checks else None
     stored = set() if fresh else runs.item_keys(run_id)
+    linker = _Linker(settings, run, sum(len(b[2]) for b in batches)) if link_checks else None
     try:
-        for batch, done, held in batches:
+        specs = None
+        for n, (batch, done, held) in enumerate(batches):
             if linker is not None and tally is not None:
                 new = [i for i, item in enumerate(batch) if item[1] not in stored]  # not checked again
                 batch = [batch[i] for i in new]
-                done = linker.measure([held[i] for i in new], tally)
+                specs = linker.specs([held[i] for i in new]) if specs is None else specs
+                following = None
+                if n + 1 < len(batches):  # the next batch's links are checked while this one is measured
+                    following = linker.specs([h for h in batches[n + 1][2] if h[0] not in stored])
+                    linker.ahead(following)
+                done = linker.measure(specs, tally)
+                specs = following
             inserted = runs.add_items(run_id, batch, done if measure else None)
             if tally is not None and inserted != len(batch):
                 tally.complete = False
@@ -378,20 +386,15 @@ def _batches(
     return batches
 
 
-LINK_THREADS = 4
-"""Threads for a metadata-only run's HEADs: enough to overlap the network waits of several hosts
-(each still limited by ODQ_FETCH_PER_HOST and its rate); more only contend for the interpreter
-(10,000 link-checked records on loopback: 9.5-9.9 s with 2 or 4 threads, 10.3 s with 8, 10.6 s
-with 16)."""
-
-
 class _Linker:
-    """Link checks of a metadata-only harvest: each batch's chosen links HEADed in a few threads
-    through one fetcher (its per-host limits hold for the run), then each record measured by
-    ``process_item`` with what its HEAD found: the same result an item scored later would get."""
+    """Link checks of a metadata-only harvest: each batch's chosen links HEADed by a
+    :class:`~app.jobs.links.LinkChecker` (each distinct URL once per run; one fetcher, so the
+    per-host limits hold), then each record measured by ``process_item`` with what its HEAD
+    found: the same result an item scored later would get."""
 
-    def __init__(self, settings: Settings, run: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, run: dict[str, Any], links: int) -> None:
         from app.ingest.fetch import Fetcher
+        from app.jobs.links import LinkChecker
 
         self.config = dataclasses.replace(
             worker_config(settings, True, signatures=False),
@@ -399,21 +402,25 @@ class _Linker:
             check_links=True,
         )
         self.fetcher = Fetcher(settings)
-        from concurrent.futures import ThreadPoolExecutor
+        self.checker = LinkChecker(self.config.settings, self.fetcher, links=links)
 
-        threads = min(LINK_THREADS, max(2, settings.fetch_per_host))
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="odq-link")
+    def specs(self, held: list[tuple[str, Any]]) -> list[WorkSpec]:
+        return [WorkSpec(key, record_to_dict(record), self.config) for key, record in held]
 
-    def measure(self, held: list[tuple[str, Any]], tally: _Tally) -> list[ItemResult]:
+    def ahead(self, specs: list[WorkSpec]) -> None:
+        """Start on the links of a later batch (sent from the checker's helper process)."""
+        self.checker.ahead([url for url in map(fetched_url, specs) if url])
+
+    def measure(self, specs: list[WorkSpec], tally: _Tally) -> list[ItemResult]:
         from profilers.metadata import INDICATORS
 
-        specs = [WorkSpec(key, record_to_dict(record), self.config) for key, record in held]
-        # The batch's HEADs (prefetch never raises), then the records measured: measuring while
-        # the threads run only makes them contend for the interpreter (10.3-10.6 s against
-        # 9.5-9.9 s for 10,000 records).
-        checked = list(self.pool.map(functools.partial(prefetch, fetcher=self.fetcher), specs))
+        urls = [fetched_url(spec) for spec in specs]
+        answers = iter(self.checker.checked([url for url in urls if url]))
+        for spec, url in zip(specs, urls, strict=True):
+            if url:
+                spec.fetched = next(answers)
         items = []
-        for spec in checked:
+        for spec in specs:
             result = process_item(spec)
             counts = (result.metadata or {}).get("mqa_counts") or {}
             for n, indicator in enumerate(INDICATORS):
@@ -424,7 +431,7 @@ class _Linker:
         return items
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.checker.close()
         self.fetcher.close()
 
 

@@ -173,14 +173,17 @@ class FixturePortal:
         slow_seconds: float = 3.0,
         big_bytes: int = 3 * 1024 * 1024,
         delay_seconds: float = 0.0,
+        distinct_links: bool = False,
     ) -> Iterator[FixturePortal]:
         """Serve on a free port until the block ends. ``datasets``: repeat the dados.gov.br
-        records (with new ids) up to that many; default: the real records once each."""
+        records (with new ids) up to that many; default: the real records once each.
+        ``distinct_links``: each dataset's file link is its own URL (``?copy=N``, the same file),
+        as if no two datasets shared a link; else datasets share the corpus files' URLs."""
         state = PortalState(slow_seconds=slow_seconds, big_bytes=big_bytes, delay_seconds=delay_seconds)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
         server.daemon_threads = True
         portal = cls(server, state)
-        _build_catalog(state, datasets, faults, portal.base_url)
+        _build_catalog(state, datasets, faults, portal.base_url, distinct_links)
         thread = threading.Thread(target=server.serve_forever, name="fixture-portal", daemon=True)
         thread.start()
         try:
@@ -191,7 +194,9 @@ class FixturePortal:
             thread.join(5)
 
 
-def _build_catalog(state: PortalState, datasets: int | None, faults: bool, base_url: str) -> None:
+def _build_catalog(
+    state: PortalState, datasets: int | None, faults: bool, base_url: str, distinct_links: bool = False
+) -> None:
     files = corpus_files()
     for f in files:
         state.files["/files/" + f.relative_to(PORTALS).as_posix()] = f
@@ -216,7 +221,8 @@ def _build_catalog(state: PortalState, datasets: int | None, faults: bool, base_
             path = file_paths[(i - len(fault_paths)) % len(file_paths)]
             declared, expected = _declared(state.files[path]), "scored"
         first = dict(resources[0])
-        first.update({"url": base_url + path, "format": declared, "mimetype": None})
+        url = base_url + path + (f"?copy={i}" if distinct_links and path.startswith("/files/") else "")
+        first.update({"url": url, "format": declared, "mimetype": None})
         first.pop("size", None)  # declared sizes of the originals are not these files' sizes
         pkg["resources"] = [first]
         pkg["num_resources"] = 1
@@ -465,8 +471,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=int, default=None)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--distinct-links", action="store_true", help="no two datasets share a link")
     args = parser.parse_args()
-    with FixturePortal.start(datasets=args.datasets, faults=not args.no_faults) as portal:
+    with FixturePortal.start(
+        datasets=args.datasets, faults=not args.no_faults, distinct_links=args.distinct_links
+    ) as portal:
         print(portal.ckan_url, flush=True)
         try:
             while True:

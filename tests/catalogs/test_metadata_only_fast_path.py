@@ -127,14 +127,17 @@ def test_a_link_checked_run_killed_between_batches_checks_each_link_once(
     real_measure = service._Linker.measure
     calls = {"n": 0}
 
-    def dies_on_the_second_batch(self: Any, held: list[tuple[str, Any]], tally: Any) -> Any:
+    def dies_on_the_second_batch(self: Any, specs: list[Any], tally: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt  # the process killed: nothing after this point runs
-        return real_measure(self, held, tally)
+        return real_measure(self, specs, tally)
 
     settings = settings_for(tmp_path / "var", fetch_per_host_rps=0)
-    with FixturePortal.start(datasets=300, faults=False) as portal, open_repo(settings) as repo:
+    with (
+        FixturePortal.start(datasets=300, faults=False, distinct_links=True) as portal,
+        open_repo(settings) as repo,
+    ):
         run_id = create_run(repo, portal.ckan_url, kind="ckan", metadata_only=True, check_links=True)
         monkeypatch.setattr(service._Linker, "measure", dies_on_the_second_batch)
         with pytest.raises(KeyboardInterrupt):
