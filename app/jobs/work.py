@@ -13,6 +13,7 @@ or a named error code.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import posixpath
@@ -54,6 +55,10 @@ class WorkSpec:
     # What the coordinator's fetcher got for the chosen URL (:func:`prefetch`): the worker then
     # only reads the blob and scores it. None: the worker fetches itself (a direct call).
     fetched: dict[str, Any] | None = None
+    # The DatasetRecord itself, when the spec is processed in the process that harvested it
+    # (a metadata-only run's link checks): spares rebuilding it from ``record``. Never set on a
+    # spec sent to a worker.
+    source: Any = None
 
 
 @dataclass(slots=True)
@@ -211,9 +216,9 @@ def _process(spec: WorkSpec) -> WorkResult:
             spec.key, "failed", error_code="no-distribution", error="no distribution with a URL"
         )
     url = str(dist.get("url") or dist.get("access_url"))
-    name = _name_for(url, dist, spec.key)
     if config.metadata_only:
         return _link_status(spec, url)
+    name = _name_for(url, dist, spec.key)
     local = _local_path(url)
     if local is not None:
         return _score_local(spec, local, name)
@@ -366,7 +371,7 @@ def _assess_metadata(spec: WorkSpec, result: WorkResult) -> None:
     from profilers.metadata import LinkStatus, assess
     from scoring import score_table
 
-    record = record_from_dict(spec.record)
+    record = spec.source if spec.source is not None else record_from_dict(spec.record)
     links: dict[str, LinkStatus] | None = None
     if result.url and (result.http_status is not None or result.error_code or result.report is not None):
         sniffed = None
@@ -433,18 +438,25 @@ def _no_table_metrics() -> Any:
 
 def record_from_dict(data: dict[str, Any]) -> Any:
     """A DatasetRecord back from ``dataclasses.asdict`` (unknown keys ignored)."""
-    from dataclasses import fields
-
     from profilers.record import DatasetRecord, Distribution
 
-    dist_keys = {f.name for f in fields(Distribution)}
-    rec_keys = {f.name for f in fields(DatasetRecord)}
+    dist_keys, rec_keys = _record_keys()
     values = {k: v for k, v in data.items() if k in rec_keys and k != "distributions"}
     dists = [
         Distribution(**{k: v for k, v in d.items() if k in dist_keys})
         for d in data.get("distributions") or []
     ]
     return DatasetRecord(**values, distributions=dists)
+
+
+@functools.cache
+def _record_keys() -> tuple[frozenset[str], frozenset[str]]:
+    """The field names of Distribution and DatasetRecord (``dataclasses.fields`` is slow)."""
+    from dataclasses import fields
+
+    from profilers.record import DatasetRecord, Distribution
+
+    return frozenset(f.name for f in fields(Distribution)), frozenset(f.name for f in fields(DatasetRecord))
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -405,7 +405,7 @@ class _Linker:
         self.checker = LinkChecker(self.config.settings, self.fetcher, links=links)
 
     def specs(self, held: list[tuple[str, Any]]) -> list[WorkSpec]:
-        return [WorkSpec(key, record_to_dict(record), self.config) for key, record in held]
+        return [WorkSpec(key, record_to_dict(record), self.config, source=record) for key, record in held]
 
     def ahead(self, specs: list[WorkSpec]) -> None:
         """Start on the links of a later batch (sent from the checker's helper process)."""
@@ -474,11 +474,22 @@ def record_to_dict(record: Any) -> dict[str, Any]:
     record, which costs more than everything else a metadata-only run does)."""
     if not dataclasses.is_dataclass(record):
         return dict(record)
-    data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    data = {name: getattr(record, name) for name in _field_names(type(record))}
     data["distributions"] = [
-        {f.name: getattr(d, f.name) for f in dataclasses.fields(d)} for d in data.get("distributions") or []
+        {name: getattr(d, name) for name in _field_names(type(d))} for d in data.get("distributions") or []
     ]
     return data
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names (``dataclasses.fields`` rebuilds its answer at every call)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any], str]:

@@ -173,17 +173,20 @@ class FixturePortal:
         slow_seconds: float = 3.0,
         big_bytes: int = 3 * 1024 * 1024,
         delay_seconds: float = 0.0,
-        distinct_links: bool = False,
+        links: str = "files",
     ) -> Iterator[FixturePortal]:
         """Serve on a free port until the block ends. ``datasets``: repeat the dados.gov.br
         records (with new ids) up to that many; default: the real records once each.
-        ``distinct_links``: each dataset's file link is its own URL (``?copy=N``, the same file),
-        as if no two datasets shared a link; else datasets share the corpus files' URLs."""
+        ``links``: how datasets share file links. ``files``: each corpus file has one URL, shared
+        by every dataset it is given to; ``original``: datasets share links as the original
+        records do (a ``?link=N`` query per distinct original URL: the 800 dados.gov.br records
+        name 431 distinct first links, and the repeats name the same ones); ``distinct``: no two
+        datasets share a link (``?copy=N``). The query changes the URL, not the file served."""
         state = PortalState(slow_seconds=slow_seconds, big_bytes=big_bytes, delay_seconds=delay_seconds)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
         server.daemon_threads = True
         portal = cls(server, state)
-        _build_catalog(state, datasets, faults, portal.base_url, distinct_links)
+        _build_catalog(state, datasets, faults, portal.base_url, links)
         thread = threading.Thread(target=server.serve_forever, name="fixture-portal", daemon=True)
         thread.start()
         try:
@@ -195,8 +198,11 @@ class FixturePortal:
 
 
 def _build_catalog(
-    state: PortalState, datasets: int | None, faults: bool, base_url: str, distinct_links: bool = False
+    state: PortalState, datasets: int | None, faults: bool, base_url: str, links: str = "files"
 ) -> None:
+    if links not in ("files", "original", "distinct"):
+        raise ValueError(f"links must be files, original or distinct, not {links!r}")
+    originals_links: dict[str, int] = {}
     files = corpus_files()
     for f in files:
         state.files["/files/" + f.relative_to(PORTALS).as_posix()] = f
@@ -221,7 +227,11 @@ def _build_catalog(
             path = file_paths[(i - len(fault_paths)) % len(file_paths)]
             declared, expected = _declared(state.files[path]), "scored"
         first = dict(resources[0])
-        url = base_url + path + (f"?copy={i}" if distinct_links and path.startswith("/files/") else "")
+        url = base_url + path
+        if path.startswith("/files/") and links == "distinct":
+            url += f"?copy={i}"
+        elif path.startswith("/files/") and links == "original":
+            url += f"?link={originals_links.setdefault(str(resources[0].get('url')), len(originals_links))}"
         first.update({"url": url, "format": declared, "mimetype": None})
         first.pop("size", None)  # declared sizes of the originals are not these files' sizes
         pkg["resources"] = [first]
@@ -471,11 +481,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=int, default=None)
     parser.add_argument("--no-faults", action="store_true")
-    parser.add_argument("--distinct-links", action="store_true", help="no two datasets share a link")
+    parser.add_argument("--links", choices=("files", "original", "distinct"), default="files")
     args = parser.parse_args()
-    with FixturePortal.start(
-        datasets=args.datasets, faults=not args.no_faults, distinct_links=args.distinct_links
-    ) as portal:
+    with FixturePortal.start(datasets=args.datasets, faults=not args.no_faults, links=args.links) as portal:
         print(portal.ckan_url, flush=True)
         try:
             while True:

@@ -68,7 +68,7 @@ def test_a_link_shared_by_many_datasets_is_asked_once(shared_portal: FixturePort
 def test_the_helper_process_gives_the_in_process_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with FixturePortal.start(datasets=260, distinct_links=True) as portal:
+    with FixturePortal.start(datasets=260, links="distinct") as portal:
         here_status, here = _run(portal, tmp_path / "here")
         heads_here = _heads(portal, "HEAD /files/")
         monkeypatch.setattr(links, "PROCESS_MIN", 1)  # the helper from the first link on
@@ -83,7 +83,7 @@ def test_the_helper_process_gives_the_in_process_results(
 
 def test_the_helper_keeps_the_per_host_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(links, "PROCESS_MIN", 1)
-    with FixturePortal.start(datasets=24, faults=False, delay_seconds=0.05, distinct_links=True) as portal:
+    with FixturePortal.start(datasets=24, faults=False, delay_seconds=0.05, links="distinct") as portal:
         status, _items = _run(portal, tmp_path / "var", fetch_per_host=1)
         most = portal.state.max_in_flight
         heads = _heads(portal)
@@ -94,7 +94,7 @@ def test_the_helper_keeps_the_per_host_limit(tmp_path: Path, monkeypatch: pytest
 def test_a_helper_that_dies_loses_no_link_check(tmp_path: Path) -> None:
     settings = settings_for(tmp_path / "var", fetch_per_host_rps=0)
     fields = worker_config(settings, True).settings
-    with FixturePortal.start(datasets=60, faults=False, distinct_links=True) as portal:
+    with FixturePortal.start(datasets=60, faults=False, links="distinct") as portal:
         urls = [portal.base_url + s.path + f"?copy={n}" for n, s in enumerate(portal.served) if s.path]
         with Fetcher(settings) as fetcher, LinkChecker(fields, fetcher, links=links.PROCESS_MIN) as checker:
             assert not checker.in_process
@@ -110,3 +110,27 @@ def test_a_helper_that_dies_loses_no_link_check(tmp_path: Path) -> None:
     assert [a["url"] for a in answers] == urls
     assert all(a["status"] == 200 and a["error_code"] is None for a in answers)
     assert len(urls) <= heads <= len(urls) + 20  # at most the killed batch asked twice
+
+
+def test_a_record_measured_where_it_was_harvested_is_measured_as_in_a_worker(tmp_path: Path) -> None:
+    """The link checks hand ``process_item`` the harvested record itself (``source``); a worker
+    rebuilds it from the plain dict. Both must give the same result."""
+    import dataclasses
+    from datetime import date
+
+    from app.catalogs import harvest
+    from app.jobs.work import WorkSpec, process_item
+    from app.services.catalogs import record_to_dict
+    from tests.catalogs.test_metadata_only_fast_path import BRAZIL
+
+    config = dataclasses.replace(
+        worker_config(settings_for(tmp_path / "var"), True),
+        reference_date=date(2026, 11, 27).isoformat(),
+        check_links=False,
+    )
+    for n, record in enumerate(list(harvest(str(BRAZIL), "ckan"))[:150]):
+        here = process_item(WorkSpec(f"k{n}", record_to_dict(record), config, source=record))
+        there = process_item(WorkSpec(f"k{n}", record_to_dict(record), config))
+        here.seconds = there.seconds = 0.0
+        assert here == there
+        assert here.metadata and here.metadata["findings"] is not None

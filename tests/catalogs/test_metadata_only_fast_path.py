@@ -135,7 +135,7 @@ def test_a_link_checked_run_killed_between_batches_checks_each_link_once(
 
     settings = settings_for(tmp_path / "var", fetch_per_host_rps=0)
     with (
-        FixturePortal.start(datasets=300, faults=False, distinct_links=True) as portal,
+        FixturePortal.start(datasets=300, faults=False, links="distinct") as portal,
         open_repo(settings) as repo,
     ):
         run_id = create_run(repo, portal.ckan_url, kind="ckan", metadata_only=True, check_links=True)
