@@ -305,9 +305,10 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
     # Metadata-only needs no download: each record is measured here and stored finished, in
     # batches (a crash re-harvests; stored keys are kept). Without link checks records are
     # measured as the pages arrive; with them, once the harvest is whole, a batch at a time: its
-    # links HEADed through the run's one fetcher (per-host limits hold), each record measured by
-    # process_item, the batch stored, so a long, politely rate-limited run shows its progress and
-    # a crash loses at most one batch of link checks.
+    # links HEADed through one fetcher (per-host limits hold), each distinct URL once per run (a
+    # large run's next batch is HEADed from a helper process while this one is measured), each
+    # record measured by process_item, the batch stored, so a long, politely rate-limited run
+    # shows its progress and a crash loses at most one batch of link checks.
     measure = bool(run["metadata_only"])
     link_checks = measure and bool((run["options"] or {}).get("check_links", True))
     tally = None
@@ -431,6 +432,7 @@ class _Linker:
         return items
 
     def close(self) -> None:
+        log.info("link checks: %d distinct links asked", self.checker.asked)
         self.checker.close()
         self.fetcher.close()
 

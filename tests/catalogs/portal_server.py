@@ -223,6 +223,10 @@ def _build_catalog(
         if i < len(fault_paths):
             path = fault_paths[i]
             declared, expected = FAULTS[path]
+        elif links == "original":  # one local URL per distinct original URL, whatever the copy
+            n = originals_links.setdefault(str(resources[0].get("url")), len(originals_links))
+            path = file_paths[n % len(file_paths)]
+            declared, expected = _declared(state.files[path]), "scored"
         else:
             path = file_paths[(i - len(fault_paths)) % len(file_paths)]
             declared, expected = _declared(state.files[path]), "scored"
@@ -231,7 +235,7 @@ def _build_catalog(
         if path.startswith("/files/") and links == "distinct":
             url += f"?copy={i}"
         elif path.startswith("/files/") and links == "original":
-            url += f"?link={originals_links.setdefault(str(resources[0].get('url')), len(originals_links))}"
+            url += f"?link={n}"
         first.update({"url": url, "format": declared, "mimetype": None})
         first.pop("size", None)  # declared sizes of the originals are not these files' sizes
         pkg["resources"] = [first]
