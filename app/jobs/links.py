@@ -64,7 +64,6 @@ class LinkChecker:
     context manager, or call ``close``."""
 
     def __init__(self, settings: dict[str, Any], fetcher: Any, *, links: int) -> None:
-        self.settings = settings
         self.fetcher = fetcher  # the coordinator's, for in-process checks
         self.known: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self.asked = 0  # HEADs sent (distinct URLs), for the run's log

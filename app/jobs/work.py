@@ -13,7 +13,6 @@ or a named error code.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import posixpath
@@ -440,7 +439,7 @@ def record_from_dict(data: dict[str, Any]) -> Any:
     """A DatasetRecord back from ``dataclasses.asdict`` (unknown keys ignored)."""
     from profilers.record import DatasetRecord, Distribution
 
-    dist_keys, rec_keys = _record_keys()
+    dist_keys, rec_keys = frozenset(field_names(Distribution)), frozenset(field_names(DatasetRecord))
     values = {k: v for k, v in data.items() if k in rec_keys and k != "distributions"}
     dists = [
         Distribution(**{k: v for k, v in d.items() if k in dist_keys})
@@ -449,14 +448,18 @@ def record_from_dict(data: dict[str, Any]) -> Any:
     return DatasetRecord(**values, distributions=dists)
 
 
-@functools.cache
-def _record_keys() -> tuple[frozenset[str], frozenset[str]]:
-    """The field names of Distribution and DatasetRecord (``dataclasses.fields`` is slow)."""
-    from dataclasses import fields
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
-    from profilers.record import DatasetRecord, Distribution
 
-    return frozenset(f.name for f in fields(Distribution)), frozenset(f.name for f in fields(DatasetRecord))
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order (``dataclasses.fields`` rebuilds its answer at every
+    call, which shows when every record of a large catalog is converted)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        from dataclasses import fields
+
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from app.jobs.work import (
     choose_distribution,
     compact_metadata,
     fetched_url,
+    field_names,
     prefetch,
     process_item,
 )
@@ -476,22 +477,11 @@ def record_to_dict(record: Any) -> dict[str, Any]:
     record, which costs more than everything else a metadata-only run does)."""
     if not dataclasses.is_dataclass(record):
         return dict(record)
-    data = {name: getattr(record, name) for name in _field_names(type(record))}
+    data = {name: getattr(record, name) for name in field_names(type(record))}
     data["distributions"] = [
-        {name: getattr(d, name) for name in _field_names(type(d))} for d in data.get("distributions") or []
+        {name: getattr(d, name) for name in field_names(type(d))} for d in data.get("distributions") or []
     ]
     return data
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    """A dataclass's field names (``dataclasses.fields`` rebuilds its answer at every call)."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
 
 
 def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any], str]:
