@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from profilers.context import WIDE, Table, select_row
-from profilers.types import MAX_EXAMPLES, CheckResult, Dimension, Example, Finding, Level, Severity
+from profilers.types import MAX_EXAMPLES, CheckResult, Dimension, Example, Finding, Level, Rubric, Severity
 
 
 class NotApplicable(Exception):
@@ -45,6 +45,9 @@ class CheckSpec:
     fix: str
     func: CheckFn
     needs_table: bool = True
+    title_zh: str = ""
+    fix_zh: str = ""
+    rubric: Rubric | None = None
 
     def run(self, table: Table) -> CheckResult:
         if self.needs_table and table.fatal:
@@ -86,12 +89,26 @@ def check(
     severity: Severity = "error",
     level: Level = "cell",
     needs_table: bool = True,
+    title_zh: str = "",
+    fix_zh: str = "",
+    rubric: Rubric | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     def register(func: CheckFn) -> CheckFn:
         if code in _REGISTRY:
             raise ValueError(f"check code {code!r} registered twice ({_REGISTRY[code].func.__module__})")
         _REGISTRY[code] = CheckSpec(
-            code, dimension, severity, level, title, description, fix, func, needs_table
+            code,
+            dimension,
+            severity,
+            level,
+            title,
+            description,
+            fix,
+            func,
+            needs_table,
+            title_zh,
+            fix_zh,
+            rubric,
         )
         return func
 

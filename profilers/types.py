@@ -24,6 +24,12 @@ Dimension = Literal[
 Severity = Literal["error", "warning", "info"]
 Level = Literal["file", "table", "column", "row", "cell", "portal"]
 Status = Literal["pass", "fail", "not-applicable", "check-error"]
+Rubric = Literal["blemish", "routine", "substantial", "fatal"]
+"""The rubric class of a fault (the usability rubric): the best band a file with it can reach when the fault is
+at full extent. ``blemish`` moves a file inside Excellent; ``routine`` (a fix a skilled user makes in
+minutes: skip titles, re-encode, map placeholders) keeps it out of Excellent; ``substantial`` (outside
+knowledge or real work: no unit, totals in rows, mixed formats) keeps it out of Good; ``fatal`` makes
+it Bad."""
 
 MAX_EXAMPLES = 5
 """Examples kept per finding; counts stay exact whatever the cap."""
