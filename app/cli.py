@@ -93,10 +93,11 @@ def score(
     ] = None,
 ) -> None:
     """Score one data file. Exit 0 when the score is at least --fail-under, 1 below it, 2 on usage errors."""
+    from app.ingest.fetch import is_url
     from app.settings import Settings
 
     settings = Settings()
-    if path.startswith(("http://", "https://")):
+    if is_url(path):
         if expectations is not None or schema is not None:
             typer.echo("Error: --expectations and --schema apply to files, not URLs (yet).", err=True)
             raise typer.Exit(2)

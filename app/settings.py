@@ -130,6 +130,34 @@ class Settings(BaseSettings):
         True,
         description="Obey robots.txt of the portals harvested and of the hosts files are downloaded from.",
     )
+    # -- catalog runs: who may start how many, with how many workers ------------------------
+    catalog_runs_max: int = Field(
+        4,
+        ge=1,
+        description="Catalog runs the server runs at the same time (all keys together); above it "
+        "POST /api/v1/catalogs answers 503 `runs-full` with Retry-After.",
+    )
+    catalog_runs_per_key: int = Field(
+        2,
+        ge=1,
+        description="Catalog runs one API key (a portal's or the administrator's) may have going at the same "
+        "time; above it 429 `too-many-runs` with Retry-After.",
+    )
+    catalog_workers: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Worker processes of a catalog run that asks for none (fewer on a machine with fewer "
+        "cores), and the most a portal key may ask for (400 `too-many-workers` above it).",
+    )
+    catalog_workers_max: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="The most worker processes any catalog run may have, the administrator's and `odq "
+        "catalog`'s included (400 `too-many-workers` above it).",
+    )
+    # -- end of catalog runs ----------------------------------------------------------------------
     web_background_mb: float = Field(
         8.0,
         ge=0,

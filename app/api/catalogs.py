@@ -12,10 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
-from app.api.deps import RepoDep
+from app.api.deps import RepoDep, SettingsDep
 from app.api.openapi import error_responses
 from app.api.routes import SCORE_JOB_SCHEMA
-from app.errors import BadRequest
 from app.services import catalogs as service
 
 router = APIRouter(prefix="/api/v1", tags=["catalogs"])
@@ -24,8 +23,10 @@ router = APIRouter(prefix="/api/v1", tags=["catalogs"])
 JOB_ERRORS = error_responses((404, "No such job (code job-not-found)"))
 START_ERRORS = {
     **error_responses(
-        (400, "Bad source (codes invalid-source, missing-source)"),
+        (400, "Bad source or workers (codes invalid-source, missing-source, too-many-workers)"),
         (422, "Invalid request body (code invalid-request)"),
+        (429, "This key already has ODQ_CATALOG_RUNS_PER_KEY runs going (code too-many-runs; Retry-After)"),
+        (503, "The server already runs ODQ_CATALOG_RUNS_MAX runs (code runs-full; Retry-After)"),
     ),
     **AUTH_RESPONSES,
 }
@@ -45,7 +46,13 @@ class CatalogRequest(BaseModel):
         None, max_length=200, description="Portal to score the datasets into (needs that portal's key)."
     )
     executor: Literal["inline", "process", "dask"] = "inline"
-    workers: int | None = Field(None, ge=1, le=64, description="Worker processes (process/dask executors).")
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="Worker processes (process/dask executors): at most ODQ_CATALOG_WORKERS, or "
+        "ODQ_CATALOG_WORKERS_MAX with the administrator's key.",
+    )
     metadata_only: bool = Field(False, description="Score metadata and link status without downloading data.")
 
 
@@ -55,10 +62,13 @@ class CatalogRequest(BaseModel):
     summary="Score a whole catalog (a background job)",
     description="Starts a durable run and answers 202 with its job id at once; follow it at "
     "`GET /api/v1/jobs/{job_id}`. Needs an API key: a portal's key to score into that portal, "
-    "the administrator token for local sources.",
+    "the administrator token for local sources. At most ODQ_CATALOG_RUNS_PER_KEY runs per key and "
+    "ODQ_CATALOG_RUNS_MAX in all go at once.",
     responses=START_ERRORS,
 )
-def start_catalog(body: CatalogRequest, request: Request, repo: RepoDep, caller: CallerDep) -> JSONResponse:
+def start_catalog(
+    body: CatalogRequest, request: Request, repo: RepoDep, settings: SettingsDep, caller: CallerDep
+) -> JSONResponse:
     if caller.anonymous:
         raise Unauthorized(
             "Starting a catalog run needs an API key (Authorization: Bearer <key>, or X-API-Key).",
@@ -66,20 +76,20 @@ def start_catalog(body: CatalogRequest, request: Request, repo: RepoDep, caller:
         )
     if body.portal is not None:
         caller.require_write(body.portal)
-    source = body.source.strip()
-    if not source.lower().startswith(("http://", "https://")) and caller.kind != "admin":
-        # A local path would read the server's own files: only the operator may do that.
-        raise BadRequest("The source must be an http(s) URL.", code="invalid-source")
-    run_id = service.create_run(
-        repo,
-        source,
-        kind=body.kind,
-        portal=body.portal,
-        executor=body.executor,
-        workers=body.workers,
-        metadata_only=body.metadata_only,
+    run_id = request.app.state.catalog_runs.submit(
+        caller.key_id or caller.kind,
+        lambda: service.create_run(
+            repo,
+            body.source,
+            kind=body.kind,
+            portal=body.portal,
+            executor=body.executor,
+            workers=body.workers,
+            metadata_only=body.metadata_only,
+            operator=caller.kind == "admin",  # only the operator may name a local folder or file
+            settings=settings,
+        ),
     )
-    request.app.state.catalog_runs.start(run_id)
     return JSONResponse(
         {"job_id": run_id, "status": "queued", "status_url": f"/api/v1/jobs/{run_id}"},
         status_code=202,

@@ -4,6 +4,7 @@ a local file, gzip allowed), normalising dates, frequencies, formats and text.""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.ingest.fetch import Fetcher
+from app.ingest.fetch import is_url as is_url  # the one URL test, shared with the adapters
 
 MAX_CATALOG_BYTES = 256 * 1024 * 1024
 
@@ -27,20 +29,26 @@ class CatalogError(Exception):
         self.message = message
 
 
-def is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
 def read_bytes(source: str | Path, fetcher: Fetcher | None = None) -> bytes:
-    """The bytes of a local file or of a URL (through ``fetcher``); gzip is undone."""
+    """The bytes of a local file or of a URL (through ``fetcher``), at most MAX_CATALOG_BYTES
+    either way; gzip is undone (within the same cap)."""
     if isinstance(source, str) and is_url(source):
         if fetcher is None:
             raise CatalogError("fetcher-required", f"{source} is a URL: fetching needs a Fetcher")
         data = fetcher.get_bytes(source, max_bytes=MAX_CATALOG_BYTES)
     else:
-        data = Path(source).read_bytes()
+        with Path(source).open("rb") as fh:
+            data = fh.read(MAX_CATALOG_BYTES + 1)
+        if len(data) > MAX_CATALOG_BYTES:
+            raise CatalogError("too-large", f"{Path(source).name} is larger than {MAX_CATALOG_BYTES} bytes")
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(MAX_CATALOG_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise CatalogError("invalid-catalog", f"the catalog is not valid gzip: {exc}") from exc
+        if len(data) > MAX_CATALOG_BYTES:
+            raise CatalogError("too-large", f"the catalog unpacks to more than {MAX_CATALOG_BYTES} bytes")
     return data
 
 

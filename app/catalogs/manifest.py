@@ -18,7 +18,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.catalogs.common import CatalogError, format_name, frequency, iso_date, str_list, text, to_int
+from app.catalogs.common import (
+    CatalogError,
+    format_name,
+    frequency,
+    is_url,
+    iso_date,
+    str_list,
+    text,
+    to_int,
+)
 from profilers.record import DatasetRecord, Distribution
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -176,7 +185,7 @@ def record_from_row(row: dict[str, Any], position: int, folder: Path | None = No
         if field and field not in got and value not in (None, "", [], "[]"):
             got[field] = value
     url = text(got.get("url"))
-    if url and folder is not None and not url.startswith(("http://", "https://")):
+    if url and folder is not None and not is_url(url):
         path = Path(url)
         url = str(path if path.is_absolute() else (folder / path).resolve())
     formats = [f for f in (format_name(x) for x in str_list(got.get("format"))) if f]

@@ -63,7 +63,12 @@ def catalog(
         str, typer.Option("--executor", help="Where datasets are scored: inline, process (a pool) or dask.")
     ] = "inline",
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per CPU).")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (default: one per CPU, at most ODQ_CATALOG_WORKERS; never above ODQ_CATALOG_WORKERS_MAX).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,

@@ -29,6 +29,7 @@ import email.utils
 import functools
 import ipaddress
 import json
+import re
 import socket
 import ssl
 import threading
@@ -159,6 +160,10 @@ def _embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
 
 def refusal(addr: Address) -> str | None:
     """Why ``addr`` must not be fetched from, or None when it is a public address."""
+    if addr.is_loopback:  # ::1 also sits in ::/96 (IPv4-compatible): name it for what it is
+        return "a loopback address"
+    if addr.is_unspecified:
+        return "the unspecified address"
     if isinstance(addr, ipaddress.IPv6Address):
         if addr in _NAT64_LOCAL:
             return "a local-use NAT64 address"
@@ -229,9 +234,9 @@ class Guard:
             try:
                 found = self.resolver(host)
             except (OSError, UnicodeError) as exc:
-                raise FetchError("download-failed", f"{host} could not be resolved: {exc}") from exc
+                raise FetchError("host-not-found", f"{host} could not be resolved: {exc}") from exc
             if not found:
-                raise FetchError("download-failed", f"{host} did not resolve to any address")
+                raise FetchError("host-not-found", f"{host} did not resolve to any address")
             addrs = []
             for ip in found:
                 parsed = parse_numeric_host(ip)
@@ -311,8 +316,68 @@ class _GuardedBackend(httpcore2.SyncBackend):
         raise last
 
 
-def check_url(url: str) -> tuple[str, str]:
-    """Syntax part of the guard: an absolute http(s) URL with a host. Returns (scheme, host)."""
+def is_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL, the scheme compared case-insensitively (``HTTPS://``
+    is a URL, never a local path). The one test of "URL or local path" the API, the web routes,
+    the CLI and the catalog layer share; :func:`check_url` then says whether it may be fetched."""
+    try:
+        return urlsplit(text.strip()).scheme in ("http", "https")  # urlsplit lower-cases the scheme
+    except ValueError:
+        return False
+
+
+# Special-use domain names (RFC 6761, 6762, 7686, 8375, 9476, and the private-use .internal): never
+# in the public DNS, or resolved to loopback or the local network. Refused before any lookup.
+SPECIAL_USE_NAMES = frozenset({"localhost"})
+SPECIAL_USE_SUFFIXES = (
+    "localhost",
+    "local",
+    "internal",
+    "home.arpa",
+    "invalid",
+    "test",
+    "example",
+    "onion",
+    "alt",
+    "lan",
+    "intranet",
+    "corp",
+    "home",
+    "private",
+    "localdomain",
+)
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def special_use(host: str) -> bool:
+    """Whether ``host`` is (or is under) a special-use or private-use name: ``localhost``,
+    ``localhost.``, ``x.localhost``, ``*.internal``, ``*.local``, ``*.home.arpa``, ``*.onion`` …"""
+    name = host.lower().rstrip(".")
+    return name in SPECIAL_USE_NAMES or any(
+        name == suffix or name.endswith("." + suffix) for suffix in SPECIAL_USE_SUFFIXES
+    )
+
+
+def _host_problem(host: str) -> str | None:
+    """Why ``host`` (as ``urlsplit`` gives it) is not a host name or address, or None."""
+    if parse_numeric_host(host) is not None:
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        return "not a valid international host name"
+    if not ascii_name or len(ascii_name) > 253:
+        return "not a host name"
+    if not all(_LABEL.match(label) for label in ascii_name.lower().split(".")):
+        return "not a host name (empty label, or a character a host name cannot have)"
+    return None
+
+
+def check_url(url: str, allow: Allowlist | None = None) -> tuple[str, str]:
+    """Syntax part of the guard: an absolute http(s) URL whose host is an address or a valid
+    host name that is not a special-use name (``localhost``, ``*.internal`` …: refused before any
+    lookup, unless ``allow`` names it). Returns (scheme, host)."""
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname
@@ -325,6 +390,16 @@ def check_url(url: str) -> tuple[str, str]:
         raise FetchError("bad-url", f"The URL {url!r} has no host.", url=url)
     if parts.username or parts.password:
         raise FetchError("bad-url", "URLs with a user name or password are not fetched.", url=url)
+    problem = _host_problem(host)
+    if problem is not None:
+        raise FetchError("bad-url", f"The host of {url!r} is {problem}.", url=url)
+    if special_use(host) and not (allow is not None and allow.host(host)):
+        raise FetchError(
+            "url-refused",
+            f"Refused to fetch {url}: {host} is a special-use name (local or private network, "
+            "never a public host).",
+            url=url,
+        )
     return parts.scheme, host
 
 
@@ -636,7 +711,7 @@ class Fetcher:
         the final streamed response (closed on exit) and its URL."""
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            _, host = check_url(current)
+            _, host = check_url(current, self.guard.allow)
             if parse_numeric_host(host) is not None:
                 # numeric spellings (0177.0.0.1, 2130706433 …) are judged here, before the URL
                 # parser sees them; names are judged when the connection is made

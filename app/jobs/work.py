@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from app.ingest.fetch import is_url
+
 log = logging.getLogger(__name__)
 
 # Formats worth downloading to score, best first (declared by the catalog; the content decides later).
@@ -41,6 +43,52 @@ class WorkerConfig:
     signatures: bool = False  # compute the MinHash signatures the portal pass compares
     reference_date: str | None = None  # ISO date timeliness is judged at (the run's start: no clock)
     check_links: bool = True  # metadata-only: HEAD each chosen link
+    # The folder of a local source (a folder, or a manifest's folder, resolved): the only place its
+    # links may name a file. None (a catalog fetched from a URL): every link must be an http(s)
+    # URL; anything else is ``bad-url`` and never opened.
+    local_root: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What a distribution link means for a run: an http(s) URL to fetch, a file inside the local
+    source's folder, or a refusal (``bad-url``, the link is never opened)."""
+
+    url: str | None = None
+    path: Path | None = None
+    refused: str | None = None
+
+
+BAD_LINK = (
+    "only http(s) links are followed in a catalog fetched from a URL; a file path or another "
+    "scheme is never opened"
+)
+OUTSIDE_ROOT = "the link names a file outside the catalog's own folder; it is not opened"
+
+
+def resolve_link(link: str, local_root: str | None) -> Link:
+    """Decide what ``link`` is, before anything is opened (see :class:`Link`). Without a local
+    root nothing touches the disk, so the answer is the same whether a named file exists or not.
+    Inside a local source a link is resolved (``..`` and symlinks followed) and must stay in the
+    source's folder."""
+    if is_url(link):
+        return Link(url=link)
+    if local_root is None:
+        return Link(refused=BAD_LINK)
+    scheme = urlsplit(link).scheme if ":" in link else ""
+    if len(scheme) > 1:  # file:, ftp:, data: … (a one-letter scheme is a Windows drive)
+        return Link(
+            refused=f"only http(s) links and paths inside the catalog's folder are read, not {scheme}:"
+        )
+    root = Path(local_root)
+    candidate = Path(link)
+    try:
+        resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Link(refused=OUTSIDE_ROOT)
+    if not resolved.is_relative_to(root):
+        return Link(refused=OUTSIDE_ROOT)
+    return Link(path=resolved)
 
 
 @dataclass(slots=True)
@@ -136,7 +184,7 @@ def fetched_url(spec: WorkSpec) -> str | None:
     if dist is None:
         return None
     url = str(dist.get("url") or dist.get("access_url"))
-    if _local_path(url) is not None or (spec.config.metadata_only and not spec.config.check_links):
+    if not is_url(url) or (spec.config.metadata_only and not spec.config.check_links):
         return None
     return url
 
@@ -215,29 +263,44 @@ def _process(spec: WorkSpec) -> WorkResult:
             spec.key, "failed", error_code="no-distribution", error="no distribution with a URL"
         )
     url = str(dist.get("url") or dist.get("access_url"))
+    link = resolve_link(url, config.local_root)
+    if link.refused is not None:
+        if config.metadata_only:
+            return WorkResult(spec.key, "failed", url=url, error_code="bad-url", error=link.refused)
+        report = failed_report(_name_for(url, dist, spec.key), url, "bad-url", link.refused)
+        return WorkResult(
+            spec.key, "failed", report=report, url=url, error_code="bad-url", error=link.refused
+        )
     if config.metadata_only:
-        return _link_status(spec, url)
+        return _link_status(spec, url, link)
     name = _name_for(url, dist, spec.key)
-    local = _local_path(url)
-    if local is not None:
-        return _score_local(spec, local, name)
+    if link.path is not None:
+        return _score_local(spec, link.path, name)
     return _score_remote(spec, url, name)
 
 
 def _score_local(spec: WorkSpec, path: Path, name: str) -> WorkResult:
+    """A file of a local source (inside its folder: :func:`resolve_link`), copied into the blob
+    store under the same size cap as a download."""
+    from app.errors import PayloadTooLarge
     from app.ingest.blobs import store_file
 
+    code, message = None, ""
     if not path.is_file():
-        report = failed_report(name, str(path), "download-failed", "the file does not exist")
-        return WorkResult(
-            spec.key,
-            "failed",
-            report=report,
-            url=str(path),
-            error_code="download-failed",
-            error="no such file",
-        )
-    blob = store_file(path, Path(spec.config.blob_dir), limit=1 << 62)  # local files: no size cap
+        code, message = "download-failed", "the file does not exist"
+    else:
+        try:
+            blob = store_file(path, Path(spec.config.blob_dir), limit=spec.config.max_bytes)
+        except PayloadTooLarge:
+            code, message = "too-large", f"the file is larger than {spec.config.max_bytes} bytes"
+        except OSError as exc:
+            code, message = (
+                "download-failed",
+                f"the file cannot be read ({exc.strerror or type(exc).__name__})",
+            )
+    if code is not None:
+        report = failed_report(name, str(path), code, message)
+        return WorkResult(spec.key, "failed", report=report, url=str(path), error_code=code, error=message)
     return _score_blob(spec, blob, name, url=None, shown_url=str(path))
 
 
@@ -327,10 +390,10 @@ def _score_blob(spec: WorkSpec, blob: Any, name: str, *, url: str | None, shown_
     )
 
 
-def _link_status(spec: WorkSpec, url: str) -> WorkResult:
-    """Metadata-only: no download. A local path is checked on disk; a URL is recorded unchecked
-    unless the fetcher offers a HEAD request."""
-    local = _local_path(url)
+def _link_status(spec: WorkSpec, url: str, link: Link) -> WorkResult:
+    """Metadata-only: no download. A file of a local source is checked on disk; a URL is
+    recorded unchecked unless the fetcher offers a HEAD request."""
+    local = link.path
     if local is not None:
         ok = local.is_file()
         return WorkResult(
@@ -495,23 +558,10 @@ def _declared(dist: dict[str, Any]) -> str:
 
 def _name_for(url: str, dist: dict[str, Any], key: str) -> str:
     """A display name whose extension is the declared format (it drives format-mismatch)."""
-    local = _local_path(url)
-    base = local.name if local is not None else posixpath.basename(unquote(urlsplit(url).path))
+    base = posixpath.basename(unquote(urlsplit(url).path)) if is_url(url) else os.path.basename(url)
     base = "".join(ch for ch in base if ch.isprintable())[:200]
     declared = _declared(dist)
     if base and posixpath.splitext(base)[1]:
         return base
     stem = base or "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in key)[:80] or "dataset"
     return f"{stem}.{declared}" if declared else stem
-
-
-def _local_path(url: str) -> Path | None:
-    """A local file path (the dir and manifest kinds), or None for a URL."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https"):
-        return None
-    if parts.scheme == "file":
-        return Path(unquote(parts.path))
-    if parts.scheme and len(parts.scheme) > 1:  # another scheme (ftp:, mailto:): not local
-        return None
-    return Path(url)

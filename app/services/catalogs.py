@@ -20,8 +20,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from app.errors import BadRequest, NotFound
-from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, make_executor
+from app.errors import AppError, BadRequest, NotFound
+from app.ingest.fetch import FetchError, check_url, is_url
+from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, default_workers, make_executor
 from app.jobs.work import (
     WorkerConfig,
     WorkResult,
@@ -32,6 +33,7 @@ from app.jobs.work import (
     field_names,
     prefetch,
     process_item,
+    resolve_link,
 )
 from app.settings import Settings
 from app.storage.catalogs import CatalogRuns, ItemResult, utcnow
@@ -52,8 +54,33 @@ RATE_WINDOW = timedelta(minutes=5)
 Progress = Callable[[dict[str, Any]], None]
 
 
+RUN_RETRY_AFTER = 60  # seconds a caller over a run quota is asked to wait (Retry-After)
+
+
 class CatalogError(BadRequest):
     code = "catalog-error"
+
+
+class TooManyRuns(AppError):
+    """429: this key already has ``ODQ_CATALOG_RUNS_PER_KEY`` runs going."""
+
+    status = 429
+    code = "too-many-runs"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry_after_seconds=RUN_RETRY_AFTER)
+        self.headers = {"Retry-After": str(RUN_RETRY_AFTER)}
+
+
+class RunsFull(AppError):
+    """503: the server already runs ``ODQ_CATALOG_RUNS_MAX`` catalog runs."""
+
+    status = 503
+    code = "runs-full"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry_after_seconds=RUN_RETRY_AFTER)
+        self.headers = {"Retry-After": str(RUN_RETRY_AFTER)}
 
 
 def run_catalog(
@@ -71,7 +98,8 @@ def run_catalog(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Harvest ``source``, score every dataset, store everything; return the run summary."""
+    """Harvest ``source``, score every dataset, store everything; return the run summary. The
+    caller is the operator (the CLI): local sources are accepted."""
     run_id = create_run(
         repo,
         source,
@@ -82,6 +110,8 @@ def run_catalog(
         scheduler=scheduler,
         metadata_only=metadata_only,
         check_links=check_links,
+        operator=True,
+        settings=settings,
     )
     return execute_run(repo, settings, run_id, progress=progress, stop=stop)
 
@@ -97,9 +127,16 @@ def create_run(
     scheduler: str | None = None,
     metadata_only: bool = False,
     check_links: bool = True,
+    operator: bool = False,
+    settings: Settings | None = None,
 ) -> str:
     """Record a new run (status queued) and return its id; nothing is fetched yet. A metadata-only
-    run HEADs each dataset's link unless ``check_links`` is false (then no request per dataset)."""
+    run HEADs each dataset's link unless ``check_links`` is false (then no request per dataset).
+
+    ``source`` must be an http(s) URL the guard would fetch, unless ``operator`` (the CLI or the
+    administrator's key): only the operator may name a local folder or file. With ``settings``,
+    ``workers`` is checked against ``ODQ_CATALOG_WORKERS`` (the most anyone but the operator may
+    ask for) and ``ODQ_CATALOG_WORKERS_MAX`` (the most anyone may)."""
     if kind not in KINDS:
         raise BadRequest(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.", code="invalid-kind")
     if executor not in EXECUTORS:
@@ -110,6 +147,16 @@ def create_run(
         raise BadRequest("No catalog source given.", code="missing-source")
     if workers is not None and workers < 1:
         raise BadRequest("workers must be at least 1.", code="invalid-workers")
+    check_source(source, operator=operator, allow=settings.fetch_allow if settings is not None else "")
+    if settings is not None and workers is not None:
+        most = settings.catalog_workers_max if operator else settings.catalog_workers
+        if workers > most:
+            who = "" if operator else " without the administrator's key (ODQ_CATALOG_WORKERS)"
+            limit = " (ODQ_CATALOG_WORKERS_MAX)" if operator else ""
+            raise BadRequest(
+                f"A catalog run may use at most {most} workers{who}{limit}; ask for {most} or fewer.",
+                code="too-many-workers",
+            )
     return CatalogRuns(repo.store).create_run(
         source.strip(),
         kind,
@@ -118,6 +165,42 @@ def create_run(
         metadata_only=metadata_only,
         options={"workers": workers, "scheduler": scheduler, "check_links": check_links},
     )
+
+
+def check_source(source: str, *, operator: bool, allow: str = "") -> None:
+    """Raise ``invalid-source`` (400) unless ``source`` is an http(s) URL the guard accepts (its
+    syntax and host: a special-use name or a host that is no host name is refused here, before
+    any run exists), or a local path given by the operator. ``HTTPS://../../srv`` is a URL with
+    the host ``..``, never a folder."""
+    from app.ingest.fetch import Allowlist
+
+    source = source.strip()
+    if is_url(source):
+        try:
+            check_url(source, Allowlist(allow))
+        except FetchError as exc:
+            raise BadRequest(exc.message, code="invalid-source") from exc
+        return
+    if not operator:
+        # A local path would read the server's own files: only the operator may do that.
+        raise BadRequest("The source must be an http(s) URL.", code="invalid-source")
+
+
+def local_root(source: str) -> str | None:
+    """The folder a local source's links may name files in (the folder itself, or the folder of
+    a manifest or catalog file), resolved; None for a URL source (its links must be URLs)."""
+    if is_url(source):
+        return None
+    path = Path(source.strip()).resolve()
+    return str(path if path.is_dir() else path.parent)
+
+
+def workers_for(settings: Settings, asked: int | None) -> int:
+    """Worker processes of a run: what it asked for (checked when the run was created), else
+    one per core up to ``ODQ_CATALOG_WORKERS``; never above ``ODQ_CATALOG_WORKERS_MAX``."""
+    if asked is None:
+        return max(1, min(default_workers(), settings.catalog_workers, settings.catalog_workers_max))
+    return max(1, min(asked, settings.catalog_workers_max))
 
 
 def execute_run(
@@ -246,17 +329,43 @@ class BackgroundRuns:
         self.settings = settings
         self.stop_event = threading.Event()
         self._threads: dict[str, threading.Thread] = {}
+        self._owners: dict[str, str] = {}  # run id → the key that started it
         self._lock = threading.Lock()
+
+    def submit(self, owner: str, create: Callable[[], str]) -> str:
+        """Create a run with ``create()`` and start it, unless the quotas are full: the server
+        already runs ``ODQ_CATALOG_RUNS_MAX`` (503 ``runs-full``) or ``owner`` (a key id) has
+        ``ODQ_CATALOG_RUNS_PER_KEY`` going (429 ``too-many-runs``); both with Retry-After. Nothing
+        is created when refused."""
+        with self._lock:
+            alive = [k for k, t in self._threads.items() if t.is_alive()]
+            most = self.settings.catalog_runs_max
+            if len(alive) >= most:
+                raise RunsFull(
+                    f"The server already runs {most} catalog runs (ODQ_CATALOG_RUNS_MAX); try again "
+                    f"in {RUN_RETRY_AFTER} s (Retry-After)."
+                )
+            per_key = self.settings.catalog_runs_per_key
+            if sum(1 for k in alive if self._owners.get(k) == owner) >= per_key:
+                raise TooManyRuns(
+                    f"This key already has {per_key} catalog runs going (ODQ_CATALOG_RUNS_PER_KEY); "
+                    f"follow them at GET /api/v1/jobs/{{id}} and start another when one has finished."
+                )
+            run_id = create()
+            self._owners[run_id] = owner
+            self._start(run_id)
+        return run_id
 
     def start(self, run_id: str) -> None:
         with self._lock:
-            if run_id in self._threads and self._threads[run_id].is_alive():
-                return
-            thread = threading.Thread(
-                target=self._run, args=(run_id,), name=f"odq-run-{run_id[:8]}", daemon=True
-            )
-            self._threads[run_id] = thread
-            thread.start()
+            self._start(run_id)
+
+    def _start(self, run_id: str) -> None:
+        if run_id in self._threads and self._threads[run_id].is_alive():
+            return
+        thread = threading.Thread(target=self._run, args=(run_id,), name=f"odq-run-{run_id[:8]}", daemon=True)
+        self._threads[run_id] = thread
+        thread.start()
 
     def resume(self) -> list[str]:
         ids = [r["id"] for r in CatalogRuns(self.repo.store).unfinished_runs()]
@@ -321,7 +430,9 @@ def _harvest(runs: CatalogRuns, settings: Settings, run: dict[str, Any]) -> _Tal
     # Records are stored only once the harvest has finished: a harvest that fails half-way
     # stores nothing.
     try:
-        batches = _batches(records, run["created_at"].date(), tally, hold=link_checks)
+        batches = _batches(
+            records, run["created_at"].date(), tally, hold=link_checks, root=local_root(source)
+        )
     finally:
         close = getattr(records, "close", None)
         if close is not None:
@@ -355,11 +466,16 @@ _Batch = tuple[list[tuple[int, str, str | None, dict[str, Any]]], list[ItemResul
 
 
 def _batches(
-    records: Iterator[Any], reference: Any, tally: _Tally | None, hold: bool = False
+    records: Iterator[Any],
+    reference: Any,
+    tally: _Tally | None,
+    hold: bool = False,
+    root: str | None = None,
 ) -> list[_Batch]:
     """The harvested records as items to store, in batches: with ``tally`` (metadata-only) each
     is measured now and comes with its result, or with ``hold`` (link checks to come) is held
-    with its record for ``_Linker.measure``; else each is pending."""
+    with its record for ``_Linker.measure``; else each is pending. ``root``: the folder of a
+    local source (see :func:`local_root`)."""
     seen: dict[str, int] = {}
     batches: list[_Batch] = []
     batch: list[tuple[int, str, str | None, dict[str, Any]]] = []
@@ -377,7 +493,7 @@ def _batches(
             if hold:
                 held.append((key, record))
             else:
-                done.append(_measure_metadata(key, record, reference, tally))
+                done.append(_measure_metadata(key, record, reference, tally, root))
             tally.titles.append((key, record.title))
         else:
             batch.append((ordinal, key, record.title, record_to_dict(record)))
@@ -402,6 +518,7 @@ class _Linker:
             worker_config(settings, True, signatures=False),
             reference_date=run["created_at"].date().isoformat(),
             check_links=True,
+            local_root=local_root(run["source"]),
         )
         self.fetcher = Fetcher(settings)
         self.checker = LinkChecker(self.config.settings, self.fetcher, links=links)
@@ -450,9 +567,13 @@ def _record_summary(record: Any) -> dict[str, Any]:
     return out
 
 
-def _measure_metadata(key: str, record: Any, reference: Any, tally: _Tally | None = None) -> ItemResult:
+def _measure_metadata(
+    key: str, record: Any, reference: Any, tally: _Tally | None = None, root: str | None = None
+) -> ItemResult:
     """The metadata checks of one record, without any link check: its MQA score (0–100, from the
-    405-point scale) and the findings, compactly (no examples). Adds its MQA counts to ``tally``."""
+    405-point scale) and the findings, compactly (no examples). Adds its MQA counts to ``tally``.
+    A link that is not an http(s) URL (outside a local source's folder ``root``) is ``bad-url``:
+    nothing is opened, whether the file exists or not."""
     metadata, mqa = compact_metadata(record, reference)
     if tally is not None:
         met, units = tally.met, tally.units
@@ -461,11 +582,15 @@ def _measure_metadata(key: str, record: Any, reference: Any, tally: _Tally | Non
             units[n] += r.units
     score = metadata["score"]
     dist = next((d for d in record.distributions if d.url or d.access_url), None)
+    url = (dist.url or dist.access_url) if dist else None
+    code = None if dist else "no-distribution"
+    if url and resolve_link(str(url), root).refused is not None:
+        code = "bad-url"
     return ItemResult(
         key,
         "done",
-        url=(dist.url or dist.access_url) if dist else None,
-        error_code=None if dist else "no-distribution",
+        url=url,
+        error_code=code,
         outcome={"metadata": metadata},
         score=score,
         band=band_for(score),
@@ -492,7 +617,7 @@ def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any],
         raise CatalogError(f"catalog adapters are not available: {exc}") from exc
     from app.ingest.fetch import Fetcher, FetchError
 
-    fetcher = None if _is_local(source) else Fetcher(settings)
+    fetcher = Fetcher(settings) if is_url(source) else None
 
     def failed(exc: Exception) -> CatalogError:
         code = f"{getattr(exc, 'code', '')}: " if isinstance(exc, FetchError | catalogs.CatalogError) else ""
@@ -522,15 +647,9 @@ def _records(settings: Settings, source: str, kind: str) -> tuple[Iterator[Any],
     return guarded(catalogs.harvest(source, kind, fetcher)), kind
 
 
-def _is_remote(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://"))
-
-
-def _is_local(source: str) -> bool:
-    return not source.lower().startswith(("http://", "https://"))
-
-
-def worker_config(settings: Settings, metadata_only: bool, signatures: bool = False) -> WorkerConfig:
+def worker_config(
+    settings: Settings, metadata_only: bool, signatures: bool = False, root: str | None = None
+) -> WorkerConfig:
     fields = {
         k: v
         for k, v in settings.model_dump(mode="json").items()
@@ -542,6 +661,7 @@ def worker_config(settings: Settings, metadata_only: bool, signatures: bool = Fa
         max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
         metadata_only=metadata_only,
         signatures=signatures,
+        local_root=root,
     )
 
 
@@ -558,7 +678,12 @@ def _score_pending(
     if not pending:
         return
     config = dataclasses.replace(
-        worker_config(settings, bool(run["metadata_only"]), signatures=bool(run["portal"])),
+        worker_config(
+            settings,
+            bool(run["metadata_only"]),
+            signatures=bool(run["portal"]),
+            root=local_root(run["source"]),
+        ),
         reference_date=run["created_at"].date().isoformat(),
         check_links=bool((run["options"] or {}).get("check_links", True)),
     )
@@ -592,7 +717,9 @@ def _score_pending(
     # metadata-only run is all network, so it takes as many as one host allows.
     from app.ingest.fetch import Fetcher
 
-    executor: Any = make_executor(run["executor"], options.get("workers"), options.get("scheduler"))
+    executor: Any = make_executor(
+        run["executor"], workers_for(settings, options.get("workers")), options.get("scheduler")
+    )
     fetcher: Fetcher | None = None
     fetch_pool: ThreadExecutor | None = None
 
@@ -604,7 +731,7 @@ def _score_pending(
             yield out if isinstance(out, WorkSpec) else spec  # prefetch never raises; belt and braces
 
     try:
-        if any(_is_remote(u) for u in urls):
+        if any(is_url(u) for u in urls):
             fetcher = Fetcher(settings)
             threads = max(4, settings.fetch_per_host)
             if not run["metadata_only"]:

@@ -3,8 +3,10 @@
 
 Outcomes:
 
-- a URL the guard refuses (not http/https, credentials in it, a non-public address, a redirect to
-  one) → ``BadRequest`` 400 ``url-refused`` / ``bad-url``; robots.txt forbidding it → 400
+- a URL the guard refuses (not http/https, credentials in it, a host that is not a host name, a
+  special-use name such as ``localhost`` or ``*.internal`` (refused before any lookup), a
+  non-public address, a redirect to one) → ``BadRequest`` 400 ``url-refused`` / ``bad-url``; a
+  host name that does not resolve → 400 ``host-not-found``; robots.txt forbidding it → 400
   ``robots-disallowed``. Nothing is fetched or stored.
 - a download that fails (HTTP error, timeout, too many redirects, over ``ODQ_FETCH_MAX_MB``) → a
   scored report: score 0, fatal ``download-failed``, the fetch error code and HTTP status in
@@ -20,12 +22,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from app.errors import BadRequest
-from app.ingest.fetch import Fetcher, FetchError, FetchResult, check_url
+from app.ingest.fetch import Allowlist, Fetcher, FetchError, FetchResult, check_url
 from app.services.scoring import Scored, safe_name, score_blob
 from app.settings import Settings
 from app.storage.repository import Repository, new_report_id
 
-REFUSED = ("url-refused", "bad-url", "robots-disallowed")
+REFUSED = ("url-refused", "bad-url", "robots-disallowed", "host-not-found")
 
 
 def name_for(url: str, content_type: str | None = None) -> str:
@@ -49,7 +51,7 @@ def score_url(
     """Fetch ``url`` (guarded) and score it. Raises BadRequest for refused URLs."""
     url = url.strip()
     try:
-        check_url(url)
+        check_url(url, Allowlist(settings.fetch_allow))
     except FetchError as exc:
         raise BadRequest(exc.message, code=exc.code) from exc
     own = fetcher is None

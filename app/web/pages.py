@@ -33,6 +33,7 @@ from app.api.auth import ScoringCallerDep
 from app.api.deps import RepoDep, SettingsDep
 from app.api.upload import receive_upload
 from app.errors import AppError, BadRequest, NotFound
+from app.ingest.fetch import is_url
 from app.ingest.sandbox import limits_from
 from app.services import portals as portal_service
 from app.services import scoring as scoring_service
@@ -609,7 +610,7 @@ def portal_page(request: Request, portal_id: str, repo: RepoDep, settings: Setti
             "p": report,
             "v": view,
             "run_form": True,
-            "run_source": source if source.lower().startswith(("http://", "https://")) else "",
+            "run_source": source if is_url(source) else "",
         },
     )
 
@@ -663,7 +664,7 @@ def _caller_for_key(request: Request, key: str) -> Any:
 
 
 @router.post("/portals/{portal_id}/runs")
-async def start_run(request: Request, portal_id: str, repo: RepoDep) -> Response:
+async def start_run(request: Request, portal_id: str, repo: RepoDep, settings: SettingsDep) -> Response:
     from app.api.auth import Unauthorized
     from app.services import catalogs
 
@@ -677,11 +678,18 @@ async def start_run(request: Request, portal_id: str, repo: RepoDep) -> Response
     source = str(form.get("source") or portal.get("source") or "").strip()
     if not source:
         raise BadRequest("Give the address of the portal's catalog.", code="missing-source")
-    if not source.lower().startswith(("http://", "https://")) and caller.kind != "admin":
-        raise BadRequest("The source must be an http(s) URL.", code="invalid-source")
     kind = portal.get("kind") if source == portal.get("source") else "auto"
-    run_id = catalogs.create_run(repo, source, kind=kind or "auto", portal=portal["name"])
-    request.app.state.catalog_runs.start(run_id)
+    run_id = request.app.state.catalog_runs.submit(
+        caller.key_id or caller.kind,
+        lambda: catalogs.create_run(
+            repo,
+            source,
+            kind=kind or "auto",
+            portal=portal["name"],
+            operator=caller.kind == "admin",  # only the operator may name a local folder or file
+            settings=settings,
+        ),
+    )
     return RedirectResponse(f"/jobs/{run_id}", status_code=303)
 
 
