@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.catalogs.common import (
     CatalogError,
@@ -185,8 +186,8 @@ def record_from_row(row: dict[str, Any], position: int, folder: Path | None = No
         if field and field not in got and value not in (None, "", [], "[]"):
             got[field] = value
     url = text(got.get("url"))
-    if url and folder is not None and not is_url(url):
-        path = Path(url)
+    if url and folder is not None and not is_url(url) and len(urlsplit(url).scheme) <= 1:
+        path = Path(url)  # a path (another scheme, file: included, stays as written: bad-url)
         url = str(path if path.is_absolute() else (folder / path).resolve())
     formats = [f for f in (format_name(x) for x in str_list(got.get("format"))) if f]
     dists: list[Distribution] = []

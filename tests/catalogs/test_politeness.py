@@ -116,14 +116,14 @@ def test_heads_and_downloads_reuse_one_connection(tmp_path: Path) -> None:
 def test_a_reused_connection_is_the_one_opened_to_the_checked_address(tmp_path: Path) -> None:
     """The host name is resolved (and its address checked) once, when the connection is opened;
     the requests that follow reuse that connection, so they reach that address and no other."""
-    resolver = StubResolver()  # portal.test → 127.0.0.1
+    resolver = StubResolver()  # portal.example.org → 127.0.0.1
     with FixturePortal.start(datasets=12, faults=False) as portal:
         settings = settings_for(tmp_path / "var")
         with Fetcher(settings, resolver=resolver) as fetcher:
-            named = [u.replace("127.0.0.1", "portal.test") for u in _file_urls(portal)]
+            named = [u.replace("127.0.0.1", "portal.example.org") for u in _file_urls(portal)]
             got = [fetcher.head(u) for u in named]
             refused = fetcher.head(f"http://127.0.0.2:{portal.port}/files/x.csv")
         assert all(g.status == 200 for g in got)
-        assert resolver.calls == ["portal.test"]  # one resolution, one connection, all requests
+        assert resolver.calls == ["portal.example.org"]  # one resolution, one connection, all requests
         assert portal.state.connections == 1
         assert refused.error_code == "url-refused"  # another address is still checked
