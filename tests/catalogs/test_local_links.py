@@ -15,19 +15,17 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from hostile_portal import HostileServer, hostile_server
 from runs_support import FETCH
 
 from app.main import create_app
@@ -39,60 +37,6 @@ from app.storage.repository import Repository
 from app.storage.store import Store
 
 ADMIN = "admin-token-for-local-links"
-
-Route = Callable[[dict[str, list[str]]], tuple[int, str, bytes]]
-
-
-class HostileServer(ThreadingHTTPServer):
-    """Serves ``routes`` (path → handler of the query) and counts the requests."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.hits: list[str] = []
-
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def do_HEAD(self) -> None:
-                self._answer(head=True)
-
-            def do_GET(self) -> None:
-                self._answer(head=False)
-
-            def _answer(self, head: bool) -> None:
-                parts = urlsplit(self.path)
-                server.hits.append(parts.path)
-                route = server.routes.get(parts.path)
-                status, ctype, body = route(parse_qs(parts.query)) if route else (404, "text/plain", b"no")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if not head:
-                    self.wfile.write(body)
-
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-@contextmanager
-def hostile_server() -> Iterator[HostileServer]:
-    server = HostileServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
