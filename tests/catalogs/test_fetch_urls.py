@@ -131,3 +131,58 @@ def test_cli_refuses_a_private_url(tmp_path: Path) -> None:
     env.pop("ODQ_FETCH_ALLOW", None)
     done = _odq("score", "http://169.254.169.254/latest/meta-data/", "--no-store", env=env)
     assert done.returncode == 2 and "url-refused" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/data.csv",
+        "http://localhost./data.csv",
+        "http://api.LOCALHOST/data.csv",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://printer.local/data.csv",
+        "http://nas.home.arpa/data.csv",
+        "http://x.invalid/data.csv",
+        "http://portal.test/data.csv",
+        "http://www.example/data.csv",
+        "http://hidden.onion/data.csv",
+    ],
+)
+def test_special_use_host_names_are_a_400_not_a_report(client: TestClient, url: str) -> None:
+    r = client.post("/api/v1/score", json={"url": url})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "url-refused" and "special-use" in r.json()["error"]
+    assert client.get("/api/v1/reports").json()["reports"] == []
+
+
+def test_a_host_that_does_not_resolve_is_a_400_not_a_report(client: TestClient) -> None:
+    """The name is looked up (it is not special-use) and has no address: 400 host-not-found,
+    never a report scored 0."""
+    r = client.post("/api/v1/score", json={"url": "http://no-such-host.example.org/data.csv"})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "host-not-found" and "no-such-host.example.org" in r.json()["error"]
+    assert client.get("/api/v1/reports").json()["reports"] == []
+
+
+def test_ipv6_loopback_is_called_a_loopback_address(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path / "strict"))) as strict:
+        r = strict.post("/api/v1/score", json={"url": "http://[::1]:8000/data.csv"})
+    assert r.status_code == 400 and r.json()["code"] == "url-refused"
+    assert "a loopback address" in r.json()["error"] and "private" not in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("http://metadata.google.internal/computeMetadata/v1/", "url-refused"),
+        ("http://localhost./data.csv", "url-refused"),
+        ("http://no-such-host.example.org/data.csv", "host-not-found"),
+        ("HTTP://no-such-host.example.org/data.csv", "host-not-found"),  # a URL, whatever its case
+    ],
+)
+def test_cli_refuses_special_and_unresolvable_hosts(tmp_path: Path, url: str, code: str) -> None:
+    env = {**os.environ, "ODQ_DATA_DIR": str(tmp_path / "var")}
+    env.pop("ODQ_FETCH_ALLOW", None)
+    done = _odq("score", url, "--no-store", "--format", "json", env=env)
+    assert done.returncode == 2 and code in done.stderr, done.stderr
+    assert done.stdout == ""
