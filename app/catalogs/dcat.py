@@ -22,6 +22,7 @@ from app.catalogs.common import (
     CatalogError,
     format_name,
     frequency,
+    is_url,
     iso_date,
     read_bytes,
     text,
@@ -313,6 +314,6 @@ def harvest_dcat(source: str, fetcher: Fetcher | None) -> Iterator[DatasetRecord
         g = graph_from_bytes(read_bytes(url, fetcher), url)
         yield from records_from_graph(g)
         nxt = next_page(g)
-        if nxt is None or not nxt.startswith(("http://", "https://")):
+        if nxt is None or not is_url(nxt):
             return
         url = nxt
