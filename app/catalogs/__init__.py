@@ -129,7 +129,7 @@ def detect_kind(source: str, fetcher: Fetcher | None = None) -> str:
         try:
             body = fetcher.get_json(url, params)
         except FetchError as exc:
-            if exc.code in ("url-refused", "bad-url", "robots-disallowed"):
+            if exc.code in ("url-refused", "bad-url", "robots-disallowed", "host-not-found"):
                 raise
             continue
         if _kind_of_json(body) == kind or (kind == "ckan" and isinstance(body, dict) and "success" in body):
