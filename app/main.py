@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.responses import JSONResponse
 from app.api.routes import router as api_router
 from app.errors import AppError, error_body
 from app.observability import install as install_observability
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Scores published datasets for the faults evaluations find: fragmented, duplicated and "
         "invalid data. Every point lost traces to a finding with a stable code.",
         lifespan=lifespan,
+        default_response_class=JSONResponse,  # never Infinity or NaN in an answer
     )
     app.state.settings = settings
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
 from app.api.deps import RepoDep
 from app.api.openapi import error_responses
+from app.api.responses import JSONResponse
 from app.api.routes import SCORE_JOB_SCHEMA
 from app.errors import BadRequest
 from app.services import catalogs as service

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from app.api.deps import RepoDep
 from app.api.openapi import ERROR_SCHEMA
+from app.api.responses import JSONResponse
 from app.errors import BadRequest
 from app.services import portals as service
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from app.api.auth import SCORING_RESPONSES, ScoringCallerDep
 from app.api.deps import RepoDep, SettingsDep
 from app.api.openapi import error_responses
+from app.api.responses import JSONResponse
 from app.api.upload import receive_upload
 from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
 from app.services import expectations as declared
 from app.services import scoring as service
 from app.services.score_queue import ScoreQueue, ScoringFailed
+from profilers import jsontext
 
 router = APIRouter(prefix="/api/v1")
 
@@ -267,7 +267,7 @@ async def _json_url(request: Request) -> str:
     """The ``url`` of a JSON body ``{"url": "https://…"}`` (at most 64 KiB)."""
     body = await _small_body(request)
     try:
-        data = json.loads(body)
+        data = jsontext.loads(body)
     except ValueError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid-json") from exc
     url = data.get("url") if isinstance(data, dict) else None

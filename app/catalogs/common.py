@@ -4,7 +4,6 @@ a local file, gzip allowed), normalising dates, frequencies, formats and text.""
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.ingest.fetch import Fetcher
+from profilers import jsontext
 
 MAX_CATALOG_BYTES = 256 * 1024 * 1024
 
@@ -46,7 +46,7 @@ def read_bytes(source: str | Path, fetcher: Fetcher | None = None) -> bytes:
 
 def load_json_bytes(data: bytes, where: str = "") -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return jsontext.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError("invalid-catalog", f"{where or 'the catalog'} is not JSON: {exc}") from exc
 
