@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
+from app.api.auth import AUTH_RESPONSES, KeyedCallerDep, Unauthorized
 from app.api.deps import RepoDep
 from app.api.openapi import error_responses
 from app.api.responses import JSONResponse
@@ -58,7 +58,9 @@ class CatalogRequest(BaseModel):
     "the administrator token for local sources.",
     responses=START_ERRORS,
 )
-def start_catalog(body: CatalogRequest, request: Request, repo: RepoDep, caller: CallerDep) -> JSONResponse:
+def start_catalog(
+    body: CatalogRequest, request: Request, repo: RepoDep, caller: KeyedCallerDep
+) -> JSONResponse:
     if caller.anonymous:
         raise Unauthorized(
             "Starting a catalog run needs an API key (Authorization: Bearer <key>, or X-API-Key).",
