@@ -73,6 +73,11 @@ def _utf8(text: str | bytes | bytearray) -> bytes:
 
 def check_depth(text: str | bytes | bytearray, limit: int = MAX_DEPTH) -> None:
     """Raise :class:`JSONTooDeep` when ``text`` nests deeper than ``limit``."""
+    opened = (
+        text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    )
+    if opened <= limit:  # no deeper than its number of brackets: most documents end here, unscanned
+        return
     if depth(text) > limit:
         raise JSONTooDeep(limit)
 

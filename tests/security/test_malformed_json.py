@@ -113,6 +113,8 @@ def test_the_depth_scan_reads_strings_and_encodings_right() -> None:
     assert jsontext.depth(r'["\"[[[", 1]') == 1
     assert jsontext.depth("[孕]".encode("utf-16")) == 1  # a code unit holding the byte of '['
     assert jsontext.loads("[" * 128 + "]" * 128) is not None
+    assert len(jsontext.loads("[" + ",".join(["[1]"] * 500) + "]")) == 500  # many brackets, depth 2
+    assert jsontext.loads(json.dumps(["[" * 500])) == ["[" * 500]  # brackets in a string do not nest
     with pytest.raises(ValueError, match="nested deeper than 128"):
         jsontext.loads("[" * 129 + "]" * 129)
     assert jsontext.finite({"a": [1.5, float("inf")], "b": (float("nan"),)}) == {
