@@ -43,6 +43,7 @@ def serve(
     from app.settings import Settings
 
     settings = Settings()
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     # On SIGTERM/SIGINT uvicorn stops accepting connections and lets requests in flight finish
     # before the lifespan closes the database.
     uvicorn.run(
@@ -50,6 +51,10 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=1,  # DuckDB allows one writing process
+        # X-Forwarded-For only from ODQ_TRUSTED_PROXIES (uvicorn would trust 127.0.0.1 by default,
+        # so any local client could pick the address its rate limit is counted under).
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies),
         log_level=settings.log_level.lower(),
         log_config=log_config(settings.log_level, settings.log_json),
         access_log=False,  # odq.access writes one line per request, with its request id

@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from app.api.responses import JSONResponse
 from app.api.routes import router as api_router
 from app.errors import AppError, error_body
+from app.ingest.blobs import remove_partial_uploads
 from app.observability import install as install_observability
 from app.settings import Settings
 from app.storage.repository import Repository
@@ -31,6 +33,21 @@ _ROUTER_MODULES: tuple[str, ...] = (
 )
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods some route serves at the request's path (the ``Allow`` of a 405): Starlette
+    names only those of the first route matching the path, while GET and PUT of one path are two
+    routes here. Each method is tried against the routes as a request of it would be."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 def job_counts(repo: Repository) -> dict[str, int]:
@@ -67,8 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store.open(settings.db_path)
+        store = Store.open(settings.db_path)  # holds the data folder: no other server writes to it now
         app.state.store = store
+        removed = remove_partial_uploads(settings.blob_dir)  # half-received uploads a crash left
+        if removed:
+            log.info("removed %d partial upload(s) left by an earlier run", removed)
         app.state.repo = Repository(store)
         # Catalog runs run in background threads of this process (the only writer); runs a crash or
         # a shutdown left unfinished resume now, and are asked to stop between datasets on exit.
@@ -101,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Scores published datasets for the faults evaluations find: fragmented, duplicated and "
         "invalid data. Every point lost traces to a finding with a stable code.",
         lifespan=lifespan,
+        default_response_class=JSONResponse,  # never Infinity or NaN in an answer
     )
     app.state.settings = settings
 
@@ -117,17 +138,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(error_body(422, "invalid-request", message, errors=errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             # FastAPI's answer to a JSON body that is not UTF-8; one that is not JSON gets its 422.
             # Both are the same client error: answer them alike (422 invalid-request, documented).
             message = "body: the request body is not UTF-8 JSON"
             return JSONResponse(error_body(422, "invalid-request", message), status_code=422)
         code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
         return JSONResponse(
             error_body(exc.status_code, code, str(exc.detail)),
             status_code=exc.status_code,
-            headers=exc.headers,
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="Scoring requests per minute one anonymous client (IP address) may make; 429 with "
         "Retry-After above it. 0: no limit.",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of reverse proxies (e.g. `127.0.0.1,10.0.0.0/8`) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed: behind them, the client a rate limit counts is the "
+        "forwarded one. Empty: forwarded headers are ignored, whoever sends them (loopback included).",
+    )
     isolate_parsing: bool = Field(
         True,
         description="Read and profile each uploaded file in a worker process with the limits below, so a "

@@ -29,6 +29,7 @@ from typing import Any
 
 import polars as pl
 
+from profilers import jsontext
 from profilers.context import EXACT_DISTINCT_ROWS, Table, select_row, type_expr
 from profilers.types import MAX_EXAMPLES, CheckResult, Example, Finding, Level, Severity
 
@@ -138,7 +139,7 @@ def parse_suite(source: str | bytes | Mapping[str, Any]) -> Suite:
     if isinstance(source, bytes | str):
         text = source.decode("utf-8-sig", "replace") if isinstance(source, bytes) else source
         try:
-            data = json.loads(text)
+            data = jsontext.loads(text)
         except json.JSONDecodeError as exc:
             raise SuiteError(f"The suite is not JSON: {exc}") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("expectations"), list):

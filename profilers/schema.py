@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from profilers import jsontext
 from profilers.context import select_row
 from profilers.types import MAX_EXAMPLES, CheckResult, Dimension, Example, Finding, Level, Severity
 
@@ -162,7 +163,7 @@ def _json(source: str | bytes | Mapping[str, Any], what: str) -> Any:
         return source
     text = source.decode("utf-8-sig", "replace") if isinstance(source, bytes) else source
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"The {what} is not JSON: {exc}") from None
 
@@ -480,8 +481,8 @@ def _parse(spec: FieldSpec, raw: pl.Expr, column: pl.Series) -> tuple[pl.Expr, p
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        return jsontext.loads(text)
+    except json.JSONDecodeError:
         return None
 
 

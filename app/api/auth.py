@@ -167,6 +167,20 @@ def current_caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
+def keyed_caller(caller: CallerDep) -> Caller:
+    """FastAPI dependency of routes that need a key (or the administrator token): 401 for an
+    anonymous caller, answered before the request body is validated (a caller without a key
+    learns nothing of what the body should be)."""
+    if caller.anonymous:
+        raise Unauthorized(
+            "This needs an API key (Authorization: Bearer <key>, or X-API-Key).", code="missing-key"
+        )
+    return caller
+
+
+KeyedCallerDep = Annotated[Caller, Depends(keyed_caller)]
+
+
 # -- anonymous scoring: on/off and the per-client rate limit -----------------------------------
 
 
@@ -223,8 +237,9 @@ def _limiter(request: Request, per_minute: int) -> RateLimiter:
 
 
 def client_address(request: Request) -> str:
-    """The client a rate limit applies to: the peer address (X-Forwarded-For is not trusted,
-    since any client can send it; behind a proxy, let the proxy limit)."""
+    """The client a rate limit applies to: the peer address, which is the forwarded client only
+    when the peer is one of ``ODQ_TRUSTED_PROXIES`` (``odq serve`` hands them to uvicorn; any
+    other sender's X-Forwarded-For is ignored)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.api.auth import AUTH_RESPONSES, CallerDep, Unauthorized
+from app.api.auth import AUTH_RESPONSES, KeyedCallerDep, Unauthorized
 from app.api.deps import RepoDep, SettingsDep
 from app.api.openapi import error_responses
+from app.api.responses import JSONResponse
 from app.api.routes import SCORE_JOB_SCHEMA
 from app.services import catalogs as service
 
@@ -67,7 +67,7 @@ class CatalogRequest(BaseModel):
     responses=START_ERRORS,
 )
 def start_catalog(
-    body: CatalogRequest, request: Request, repo: RepoDep, settings: SettingsDep, caller: CallerDep
+    body: CatalogRequest, request: Request, repo: RepoDep, settings: SettingsDep, caller: KeyedCallerDep
 ) -> JSONResponse:
     if caller.anonymous:
         raise Unauthorized(

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.auth import AUTH_RESPONSES, AdminDep
+from app.api.responses import JSONResponse
 from app.errors import NotFound
 from app.storage.keys import PORTAL_RE, KeyRepository
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from app.api.deps import RepoDep
-from app.api.openapi import ERROR_SCHEMA
+from app.api.openapi import ERROR_SCHEMA, ranged
+from app.api.responses import JSONResponse
 from app.errors import BadRequest
 from app.services import portals as service
 
@@ -31,7 +31,11 @@ MAX_LIMIT = 1000
     "previous score and score history.",
     responses=RESPONSES,
 )
-async def list_portals(repo: RepoDep, limit: int = 100, offset: int = 0) -> JSONResponse:
+async def list_portals(
+    repo: RepoDep,
+    limit: Annotated[int, ranged("Most portals listed.", minimum=1, maximum=MAX_LIMIT)] = 100,
+    offset: Annotated[int, ranged("Portals skipped first.", minimum=0)] = 0,
+) -> JSONResponse:
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise BadRequest(f"limit must be 1..{MAX_LIMIT} and offset >= 0.", code="invalid-limit")
     rows = await run_in_threadpool(service.list_portals, repo)
@@ -64,9 +68,13 @@ async def get_portal(
     portal_id: str,
     request: Request,
     repo: RepoDep,
-    datasets_limit: int = DATASETS_LIMIT,
-    datasets_offset: int = 0,
-    datasets_order: str = "key",
+    datasets_limit: Annotated[
+        int, ranged("Datasets in the page.", minimum=1, maximum=MAX_DATASETS_LIMIT)
+    ] = DATASETS_LIMIT,
+    datasets_offset: Annotated[int, ranged("Datasets skipped first.", minimum=0, maximum=MAX_OFFSET)] = 0,
+    datasets_order: Annotated[
+        str, ranged("Order of the datasets.", enum=list(service.DATASET_ORDERS))
+    ] = "key",
 ) -> JSONResponse:
     if not 1 <= datasets_limit <= MAX_DATASETS_LIMIT or not 0 <= datasets_offset <= MAX_OFFSET:
         raise BadRequest(

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from app.api.auth import SCORING_RESPONSES, ScoringCallerDep
 from app.api.deps import RepoDep, SettingsDep
-from app.api.openapi import error_responses
+from app.api.openapi import error_responses, ranged
+from app.api.responses import JSONResponse
 from app.api.upload import receive_upload
 from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
 from app.services import expectations as declared
 from app.services import scoring as service
 from app.services.score_queue import ScoreQueue, ScoringFailed
+from profilers import jsontext
 
 router = APIRouter(prefix="/api/v1")
 
@@ -109,7 +109,12 @@ UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "url": {"type": "string", "description": "An http(s) URL to fetch and score"}
+                        "url": {
+                            "type": "string",
+                            "minLength": 1,
+                            "pattern": r"\S",
+                            "description": "An http(s) URL to fetch and score",
+                        }
                     },
                     "required": ["url"],
                 }
@@ -267,7 +272,7 @@ async def _json_url(request: Request) -> str:
     """The ``url`` of a JSON body ``{"url": "https://…"}`` (at most 64 KiB)."""
     body = await _small_body(request)
     try:
-        data = json.loads(body)
+        data = jsontext.loads(body)
     except ValueError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid-json") from exc
     url = data.get("url") if isinstance(data, dict) else None
@@ -299,7 +304,10 @@ def get_report(report_id: str, request: Request, repo: RepoDep) -> JSONResponse:
 
 
 @router.get("/reports", summary="Recent reports", responses=ERRORS)
-def list_reports(repo: RepoDep, limit: int = 20) -> JSONResponse:
+def list_reports(
+    repo: RepoDep,
+    limit: Annotated[int, ranged("Most reports listed, newest first.", minimum=1, maximum=200)] = 20,
+) -> JSONResponse:
     if not 1 <= limit <= 200:
         raise BadRequest("limit must be between 1 and 200.", code="invalid-limit")
     return JSONResponse({"reports": repo.list_reports(limit=limit)})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 from app.ingest.fetch import Fetcher
 from app.ingest.fetch import is_url as is_url  # the one URL test, shared with the adapters
+from profilers import jsontext
 
 MAX_CATALOG_BYTES = 256 * 1024 * 1024
 
@@ -54,7 +54,7 @@ def read_bytes(source: str | Path, fetcher: Fetcher | None = None) -> bytes:
 
 def load_json_bytes(data: bytes, where: str = "") -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return jsontext.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError("invalid-catalog", f"{where or 'the catalog'} is not JSON: {exc}") from exc
 

@@ -29,6 +29,7 @@ from app.catalogs.common import (
     to_int,
 )
 from app.ingest.fetch import Fetcher
+from profilers import jsontext
 from profilers.record import DatasetRecord, Distribution
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -90,7 +91,7 @@ def graph_from_bytes(data: bytes, hint: str = "") -> Graph:
     g = Graph()
     try:
         if head in (b"{", b"["):
-            doc = _localise_contexts(json.loads(data.decode("utf-8-sig")))
+            doc = _localise_contexts(jsontext.loads(data.decode("utf-8-sig")))
             g.parse(data=json.dumps(doc), format="json-ld")
         elif head == b"<" or hint.endswith((".rdf", ".xml", ".owl")):
             g.parse(data=data, format="xml")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from app.catalogs.common import (
     text,
     to_int,
 )
+from profilers import jsontext
 from profilers.record import DatasetRecord, Distribution
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -142,7 +142,7 @@ def _rows_from_bytes(data: bytes, name: str) -> list[dict[str, Any]]:
         return _grid_to_rows([[("" if c is None else c) for c in row] for row in grid])
     stripped = data.lstrip()
     if stripped[:1] in (b"[", b"{"):
-        body = json.loads(data.decode("utf-8-sig"))
+        body = jsontext.loads(data.decode("utf-8-sig"))
         if isinstance(body, dict):
             body = next((v for v in body.values() if isinstance(v, list)), None)
         if not isinstance(body, list):

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import PayloadTooLarge
+from app.storage.files import fsync_dir
+
+UPLOAD_PREFIX = ".upload-"
+"""The name of a blob being received; one left by a crash is removed at start-up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ class BlobWriter:
         self.limit = limit
         self.size = 0
         self._hash = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(dir=blob_dir, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=blob_dir, prefix=UPLOAD_PREFIX)
         self._fh = os.fdopen(fd, "wb")
         self._tmp = Path(tmp)
 
@@ -51,6 +55,10 @@ class BlobWriter:
         self._fh.write(chunk)
 
     def commit(self) -> Blob:
+        """Name the blob by its sha256; its bytes reach the disk before the name does (a crash
+        never leaves a named blob with missing bytes)."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
         self._fh.close()
         digest = self._hash.hexdigest()
         final = self.blob_dir / digest[:2] / digest
@@ -59,6 +67,7 @@ class BlobWriter:
             self._tmp.unlink(missing_ok=True)
         else:
             os.replace(self._tmp, final)
+            fsync_dir(final.parent)
         return Blob(digest, self.size, final)
 
     def abort(self) -> None:
@@ -105,3 +114,16 @@ def copy_to_temp(src: Path, workdir: Path) -> Path:
     dst = workdir / "input"
     shutil.copyfile(src, dst)
     return dst
+
+
+def remove_partial_uploads(blob_dir: Path) -> int:
+    """Delete the half-received uploads (``.upload-*``) a crash left in ``blob_dir``; returns how
+    many. Only at start-up, before any upload is received."""
+    removed = 0
+    if not blob_dir.is_dir():
+        return 0
+    for path in blob_dir.glob(UPLOAD_PREFIX + "*"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

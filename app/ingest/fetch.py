@@ -28,7 +28,6 @@ import contextlib
 import email.utils
 import functools
 import ipaddress
-import json
 import re
 import socket
 import ssl
@@ -47,6 +46,7 @@ import httpx2
 from app.errors import PayloadTooLarge
 from app.ingest.blobs import Blob, BlobWriter
 from app.settings import Settings
+from profilers import jsontext
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], list[str]]
@@ -541,7 +541,7 @@ class Fetcher:
             url = str(httpx2.URL(url).copy_merge_params({k: v for k, v in params.items() if v is not None}))
         body = self.get_bytes(url, max_bytes=self.max_bytes_default, accept="application/json")
         try:
-            return json.loads(body)
+            return jsontext.loads(body)
         except ValueError as exc:
             raise FetchError("invalid-response", f"{url} did not return JSON: {exc}", url=url) from exc
 

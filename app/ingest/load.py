@@ -22,6 +22,7 @@ from app.ingest.grid import Grid, cell_text, read_text_grid
 from app.ingest.layout import TAIL_ROWS, detect_layout
 from app.ingest.sniff import EXCEL, MARKUP, STRUCTURED, TABULAR_TEXT, Sniffed, sniff
 from app.ingest.text import prepare_utf8
+from profilers import jsontext
 from profilers.context import SourceInfo, Structure, Table
 from profilers.types import MAX_EXAMPLES
 
@@ -464,8 +465,7 @@ def _load_structured(table: Table, path: Path, fmt: str) -> None:
             _load_json_lines(table, path)
             return
         else:
-            with path.open("rb") as fh:
-                doc = json.load(fh)
+            doc = jsontext.loads(path.read_bytes())
             records = _records_of(doc, fmt)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Unreadable(f"the JSON does not parse: {exc}") from exc
@@ -484,7 +484,7 @@ def _load_json_lines(table: Table, path: Path) -> None:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = jsontext.loads(line)
             except ValueError:
                 bad_count += 1
                 if len(bad) < MAX_EXAMPLES:

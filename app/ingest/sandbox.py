@@ -43,6 +43,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from app.lifeline import die_with_parent
+
 log = logging.getLogger(__name__)
 
 RESOURCE_LIMIT = "resource-limit"
@@ -118,6 +120,7 @@ class _Task:
 
 def _serve(conn: Connection, limits: Limits) -> None:
     """The worker's main loop: score the tasks sent on ``conn`` until None or end of file."""
+    die_with_parent()  # its parent, the fork server, ends with the server
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which ends its workers
     # Address space runs far ahead of resident memory (allocators and Polars reserve more than

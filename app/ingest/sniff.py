@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from profilers import jsontext
 
 SAMPLE_BYTES = 256 * 1024
 
@@ -298,7 +299,7 @@ def _json_kind(text: str) -> str:
     first_line = text.split("\n", 1)[0].strip()
     if text.startswith("{") and first_line.endswith("}") and "\n" in text.strip():
         try:
-            json.loads(first_line)
+            jsontext.loads(first_line)
             return "jsonl"
         except ValueError:
             pass

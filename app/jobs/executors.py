@@ -18,6 +18,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
+from app.lifeline import die_with_parent
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -136,7 +138,10 @@ class ProcessExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+        # Each worker ends when this process does, also when it is killed (app.lifeline).
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._ctx, initializer=die_with_parent
+        )
 
     def map_unordered(
         self, fn: Callable[[T], R], items: Iterable[T]

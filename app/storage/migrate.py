@@ -104,9 +104,11 @@ def pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration]) -> list
 
 
 def apply_pending(
-    con: duckdb.DuckDBPyConnection, directory: Path | str = DEFAULT_MIGRATIONS_DIR
+    con: duckdb.DuckDBPyConnection, directory: Path | str = DEFAULT_MIGRATIONS_DIR, upto: int | None = None
 ) -> list[Migration]:
     """Apply each pending migration in its own transaction with its record; return those applied.
+    With ``upto``, only the migrations of that version and below (a restore builds the schema its
+    export was made with, loads the rows, then applies the rest).
 
     On failure the migration's transaction is rolled back (nothing of it remains, no record) and
     :class:`MigrationError` naming the file is raised; migrations applied before it stay applied.
@@ -116,6 +118,8 @@ def apply_pending(
     con.execute(_CREATE_RECORD_TABLE)
     done: list[Migration] = []
     for migration in pending(con, migrations):
+        if upto is not None and migration.version > upto:
+            break
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(migration.sql)

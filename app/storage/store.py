@@ -86,11 +86,14 @@ class Store:
 
     # -- migrations --------------------------------------------------------------------------
 
-    def migrate(self, migrations_dir: Path | str | None = None) -> list[migrations.Migration]:
-        """Apply pending migrations (each in one transaction with its record); return those applied."""
+    def migrate(
+        self, migrations_dir: Path | str | None = None, upto: int | None = None
+    ) -> list[migrations.Migration]:
+        """Apply pending migrations (each in one transaction with its record), those up to version
+        ``upto`` when given; return those applied."""
         directory = migrations.DEFAULT_MIGRATIONS_DIR if migrations_dir is None else migrations_dir
         with self._write_lock:
-            return migrations.apply_pending(self._con, directory)
+            return migrations.apply_pending(self._con, directory, upto)
 
     def migration_status(self, migrations_dir: Path | str | None = None) -> list[migrations.MigrationStatus]:
         """Like :func:`app.storage.migrate.status`, through this open store (reads only)."""

@@ -352,7 +352,8 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("POST", "/api/v1/catalogs"): [
         Probe("POST", "/api/v1/catalogs", 401, "missing-key", {"json": {"source": "https://example.org/"}}),
-        Probe("POST", "/api/v1/catalogs", 422, "invalid-request", {"json": {"kind": "ckan"}}),
+        # Authentication comes first: an invalid body from a caller without a key is a 401.
+        Probe("POST", "/api/v1/catalogs", 401, "missing-key", {"json": {"kind": "ckan"}}),
         Probe(
             "POST",
             "/api/v1/catalogs",
@@ -437,4 +438,7 @@ def test_wrong_method_on_every_route(client: TestClient, route: tuple[str, str])
     concrete = path.replace("{report_id}", "0" * 32)
     allowed = {m for m, p in ERROR_PROBES if p == path}
     wrong = next(m for m in ("PATCH", "PUT", "DELETE", "POST", "GET") if m not in allowed)
-    assert_error(client.request(wrong, concrete), 405, "method-not-allowed")
+    response = client.request(wrong, concrete)
+    assert_error(response, 405, "method-not-allowed")
+    if path.startswith("/api/"):  # every method the path serves, also those of its other routes
+        assert {m.strip() for m in response.headers["Allow"].split(",")} - {"HEAD"} == allowed
