@@ -38,6 +38,7 @@ from importlib.resources import files
 from types import MappingProxyType
 from typing import Any, get_args
 
+from profilers.codes import CodeInfo, catalogue
 from profilers.types import CheckResult, Dimension, Finding, Metrics
 
 SCORING_VERSION = "1"
@@ -63,12 +64,30 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class CodeSpec:
-    dimension: str
+    """A code's numbers (from the weights) with its meaning (from the catalogue, ``profilers.codes``)."""
+
     rule: Rule
-    title_en: str
-    title_zh: str
-    fix_en: str
-    fix_zh: str
+    info: CodeInfo
+
+    @property
+    def dimension(self) -> str:
+        return self.info.dimension
+
+    @property
+    def title_en(self) -> str:
+        return self.info.title
+
+    @property
+    def title_zh(self) -> str:
+        return self.info.title_zh
+
+    @property
+    def fix_en(self) -> str:
+        return self.info.fix
+
+    @property
+    def fix_zh(self) -> str:
+        return self.info.fix_zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +119,22 @@ class Weights:
     unmeasured_score: float
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Weights:
-        """Build and validate weights from the JSON structure of ``scoring/weights/v*.json``."""
+    def from_dict(cls, data: Mapping[str, Any], codes_known: Mapping[str, CodeInfo] | None = None) -> Weights:
+        """Build and validate weights from the JSON structure of ``scoring/weights/v*.json``; the
+        meaning of each code comes from the catalogue (``codes_known``, default ``catalogue()``)."""
+        known = catalogue() if codes_known is None else codes_known
+        missing = sorted(set(data["codes"]) ^ set(known))
+        if missing:
+            raise ValueError(
+                f"invalid scoring weights v{data.get('version')}: codes not both in the weights "
+                f"and the catalogue: {', '.join(missing)}"
+            )
         dimensions = {
             key: DimensionSpec(float(d["weight"]), bool(d["content"]))
             for key, d in data["dimensions"].items()
         }
         codes = {
-            code: CodeSpec(
-                dimension=c["dimension"],
-                rule=Rule(float(c["cap"]), float(c["saturation"])),
-                title_en=c["title_en"],
-                title_zh=c["title_zh"],
-                fix_en=c["fix_en"],
-                fix_zh=c["fix_zh"],
-            )
+            code: CodeSpec(rule=Rule(float(c["cap"]), float(c["saturation"])), info=known[code])
             for code, c in data["codes"].items()
         }
         defaults = {

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import scoring
+from profilers.codes import catalogue
 from profilers.types import CheckResult, Finding, Metrics
 from scoring import BANDS, SCORING_VERSION, band_for, describe_code, load_weights, score_table
 from scoring.model import Weights
@@ -57,13 +58,12 @@ def test_weights_cover_every_code_with_both_languages() -> None:
     for dimension, codes in EXPECTED_CODES.items():
         for code in codes:
             entry = raw["codes"][code]
-            assert entry["dimension"] == dimension, code
+            assert catalogue()[code].dimension == dimension, code
             assert 0 < entry["cap"] <= 100 and 0 < entry["saturation"] <= 1, code
             assert entry["reason"].strip(), code
-            for key in ("title_en", "fix_en"):
-                assert entry[key].strip() and not CJK.fullmatch(entry[key][0]), (code, key)
-            for key in ("title_zh", "fix_zh"):
-                assert CJK.search(entry[key]), (code, key)
+            info = catalogue()[code]
+            assert info.title.strip() and info.fix.strip() and not CJK.fullmatch(info.title[0]), code
+            assert CJK.search(info.title_zh) and CJK.search(info.fix_zh), code
 
 
 def test_weights_version_bands_and_fatal_codes() -> None:
@@ -100,7 +100,7 @@ def test_unknown_version_is_refused() -> None:
 def test_invalid_weights_are_refused() -> None:
     raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
     raw["codes"]["whitespace"]["saturation"] = 0
-    raw["codes"]["mojibake"]["dimension"] = "beauty"
+    raw["codes"]["mojibake"]["cap"] = 101
     with pytest.raises(ValueError, match=r"whitespace.*mojibake|mojibake.*whitespace"):
         Weights.from_dict(raw)
 
@@ -297,7 +297,7 @@ def test_public_api() -> None:
     }
 
 
-def test_scoring_imports_only_profiler_types() -> None:
+def test_scoring_imports_only_profiler_types_and_the_catalogue() -> None:
     package = Path(scoring.__file__).parent
     outside: set[str] = set()
     for path in package.rglob("*.py"):
@@ -309,4 +309,4 @@ def test_scoring_imports_only_profiler_types() -> None:
             else:
                 continue
             outside |= {n for n in names if n.split(".")[0] not in sys.stdlib_module_names | {"scoring"}}
-    assert outside <= {"profilers.types"}
+    assert outside <= {"profilers.types", "profilers.codes"}  # result types and the code catalogue
