@@ -19,7 +19,7 @@ Tameside) run to 100 rows and more."""
     fix="Publish the series as one table (all years, regions or indicators together) instead of small pieces.",
     title_zh="数据容量过低",
     fix_zh="将同一主题的小表合并为一个数据集。",
-    rubric="blemish",
+    rubric="substantial",
 )
 def low_capacity(table: Table) -> Hit | None:
     rows = table.rows

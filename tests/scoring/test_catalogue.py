@@ -75,9 +75,8 @@ def test_weights_and_catalogue_cover_the_same_codes() -> None:
     with pytest.raises(ValueError, match="no-such-code"):
         Weights.from_dict(raw)
     del raw["codes"]["no-such-code"]
-    del raw["codes"]["whitespace"]
-    with pytest.raises(ValueError, match="whitespace"):
-        Weights.from_dict(raw)
+    del raw["codes"]["whitespace"]  # a new check without numbers yet costs by its severity
+    assert Weights.from_dict(raw).codes["whitespace"].rule == load_weights().defaults["warning"]
 
 
 def test_texts_reach_the_weights_from_the_catalogue() -> None:

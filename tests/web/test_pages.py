@@ -286,10 +286,11 @@ def test_methodology_lists_every_dimension_code_and_band_of_the_weights(client: 
 def test_methodology_changes_when_a_weight_changes(tmp_path: Path) -> None:
     from importlib.resources import files
 
-    raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
+    raw = json.loads(files("scoring").joinpath("weights", "v2.json").read_text(encoding="utf-8"))
     raw["dimensions"]["uniqueness"]["weight"] = 42
     raw["codes"]["duplicate-row"]["cap"] = 33
     raw["bands"]["levels"][0]["min"] = 90
+    raw["classes"]["blemish"]["floor"] = 90  # the blemish class lies inside the Excellent band
     custom = tmp_path / "weights.json"
     custom.write_text(json.dumps(raw), encoding="utf-8")
 
