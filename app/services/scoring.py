@@ -16,13 +16,13 @@ from app.ingest.load import load_table
 from app.ingest.sandbox import Limits, score_in_worker
 from app.observability import note_scored
 from app.services import expectations as declared
-from app.services.report import build_report
+from app.services.report import build_report, mark_currency
 from app.storage.repository import Repository, new_report_id
 from profilers.context import Table
 from profilers.expectations import Suite
 from profilers.profile import profile
 from profilers.schema import TableSchema
-from scoring import SCORING_VERSION, score_table
+from scoring import SCORING_VERSION, score_table, scoring_digest
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def get_report(repo: Repository, report_id: str) -> dict[str, Any]:
     report = repo.get_report(report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.", code="report-not-found")
-    return report
+    return mark_currency(report)
 
 
 def safe_name(filename: str | None) -> str:
@@ -158,7 +158,8 @@ def safe_name(filename: str | None) -> str:
 
 def _options_key(name: str) -> str:
     """The name's extension is part of the key: the same bytes named .xls and .csv differ in
-    their format-mismatch finding, so each gets its own stored report."""
+    their format-mismatch finding, so each gets its own stored report. So are the rules (the digest
+    of the weights and check catalogue): a report made by other rules is never found as current."""
     from app.ingest.sniff import declared_format
 
-    return f"declared={declared_format(name) or ''}"
+    return f"declared={declared_format(name) or ''};rules={scoring_digest()}"
