@@ -407,7 +407,7 @@ def _preview(
 
 @router.get("/reports/{report_id}")
 def report_page(request: Request, report_id: str, repo: RepoDep, settings: SettingsDep) -> Response:
-    report = scoring_service.get_report(repo, report_id)
+    report = scoring_service.current_report(repo, report_id, limits_from(settings))
     t, _ = translator(request)
     view = views.build_report_view(report, load_weights(), t)
     view.preview, view.example_rows = _preview(request.app.state, repo, report)
