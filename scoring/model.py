@@ -275,9 +275,8 @@ class Weights:
             for c, band in zip(RUBRIC_CLASSES, self.bands, strict=False):
                 cb = self.classes[c]
                 upper = 100.0 if c == "blemish" else self.bands[RANK[c] - 1].min_score
-                if not (
-                    band.min_score <= cb.floor <= cb.ceiling < upper or (c == "blemish" and cb.ceiling == 100)
-                ):
+                below_upper = cb.ceiling <= upper if c == "blemish" else cb.ceiling < upper
+                if not (band.min_score <= cb.floor <= cb.ceiling and below_upper):
                     problems.append(f"class {c!r} must lie inside the {band.name} band")
         if not (0 < self.min_extent <= 1 and self.faults_to_floor > 0 and 0 <= self.lower_class_weight <= 1):
             problems.append(

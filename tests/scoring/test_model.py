@@ -108,6 +108,15 @@ def test_invalid_weights_are_refused() -> None:
     raw["codes"]["mojibake"]["cap"] = 101
     with pytest.raises(ValueError, match=r"whitespace.*mojibake|mojibake.*whitespace"):
         Weights.from_dict(raw)
+    raw = json.loads(
+        files("scoring").joinpath("weights", f"v{SCORING_VERSION}.json").read_text(encoding="utf-8")
+    )
+    raw["classes"]["routine"]["ceiling"] = 90  # a routine fault could leave a file Excellent
+    raw["codes"]["type-error"]["milder_below"] = [[0.05, "fatal"]]  # milder must be milder
+    with pytest.raises(
+        ValueError, match=r"code 'type-error': milder_below.*class 'routine' must lie inside the good"
+    ):
+        Weights.from_dict(raw)
 
 
 def test_describe_code() -> None:
