@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint docs docs-check bench clean browser fuzz bench-load bench-portal bench-catalog bench-web
+.PHONY: install run test lint docs docs-check bench calibrate clean browser fuzz bench-load bench-portal bench-catalog bench-web
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: install browser lint docs-check
 
 bench: install
 	$(PY) bench/run_bench.py
+
+# Scores every hand-labelled file of ../shared/calibration and writes bench/CALIBRATION.md.
+calibrate: install
+	$(PY) scripts/calibrate.py
 
 # The fuzz tests with many more examples (make test runs them with a bounded number).
 fuzz: install

@@ -262,7 +262,7 @@ def migrate(
 
 
 # Further commands live one module per area under app/commands; each has register(app).
-_COMMAND_MODULES: tuple[str, ...] = ("keys", "backup", "portals")
+_COMMAND_MODULES: tuple[str, ...] = ("keys", "backup", "portals", "rescore")
 
 
 def _register_commands() -> None:

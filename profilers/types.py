@@ -63,6 +63,10 @@ class Finding:
     message: str = ""
     truncated: bool = False
     """True when more examples existed than were kept (the count is still exact)."""
+    rubric: Rubric | None = None
+    """The rubric class this finding counts as at its share; filled in by scoring."""
+    reason: str = ""
+    """Why it costs what it costs (the band it bounds and why); filled in by scoring."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +79,8 @@ class Finding:
             "count": self.count,
             "share": round(self.share, 6),
             "points_lost": round(self.points_lost, 2),
+            "rubric": self.rubric,
+            "reason": self.reason,
             "fix": self.fix,
             "examples": [e.to_dict() for e in self.examples],
             "truncated": self.truncated,

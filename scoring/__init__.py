@@ -16,6 +16,7 @@ from scoring.model import (
     describe_code,
     load_weights,
     score_table,
+    scoring_digest,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "describe_code",
     "load_weights",
     "score_table",
+    "scoring_digest",
 ]

@@ -30,23 +30,36 @@ SAMPLE = (
 SAMPLE_SHOWN_AS = "../shared/corpus/portals/cn-data-stats-gov-cn/cpi-monthly-by-province_2020Q1_part1.csv"
 
 
-def checks_table() -> str:
-    from profilers.registry import registry
-    from scoring import describe_code, load_weights
+def _code_rows(codes: list[str]) -> list[str]:
+    from profilers.codes import catalogue
+    from scoring import load_weights
 
     weights = load_weights()
     rows = [
-        "| code | dimension | severity | level | what it finds | cap · saturation |",
-        "|---|---|---|---|---|---|",
+        "| code | dimension | severity | level | rubric class | what it finds | cap · saturation |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for code, spec in registry().items():
-        rule = weights.rule_for(code, spec.severity)
-        zh = describe_code(code).get("title_zh") or ""
-        title = f"{spec.title}" + (f" ({zh})" if zh else "")
+    for code in codes:
+        info = catalogue()[code]
+        rule = weights.rule_for(code, info.severity)
+        title = f"{info.title} ({info.title_zh})"
         rows.append(
-            f"| `{code}` | {spec.dimension} | {spec.severity} | {spec.level} | {title} | {rule.cap:g} · {rule.saturation:g} |"
+            f"| `{code}` | {info.dimension} | {info.severity} | {info.level} | {info.rubric or '—'} "
+            f"| {title} | {rule.cap:g} · {rule.saturation:g} |"
         )
-    return "\n".join(rows)
+    return rows
+
+
+def checks_table() -> str:
+    from profilers.codes import catalogue
+
+    return "\n".join(_code_rows([code for code, info in catalogue().items() if info.check]))
+
+
+def codes_table() -> str:
+    from profilers.codes import catalogue
+
+    return "\n".join(_code_rows([code for code, info in catalogue().items() if not info.check]))
 
 
 def settings_table() -> str:
@@ -112,7 +125,13 @@ def sample_report() -> str:
     return f"```text\n$ odq score {SAMPLE_SHOWN_AS}\n{render_text(report).rstrip()}\n```"
 
 
-SECTIONS = {"checks": checks_table, "settings": settings_table, "cli": cli_help, "sample": sample_report}
+SECTIONS = {
+    "checks": checks_table,
+    "codes": codes_table,
+    "settings": settings_table,
+    "cli": cli_help,
+    "sample": sample_report,
+}
 
 
 def render(text: str) -> str:

@@ -291,11 +291,14 @@ async def _score_url(url: str, settings: SettingsDep, repo: RepoDep) -> JSONResp
 @router.get(
     "/reports/{report_id}",
     summary="A stored report",
-    description="`Accept: application/ld+json` gives the same numbers as W3C DQV JSON-LD.",
+    description="`Accept: application/ld+json` gives the same numbers as W3C DQV JSON-LD. A report made "
+    "by other scoring rules is never served as current: the file is scored again from its stored bytes "
+    "(`rescored_from` names the old report), or, when that cannot be done, the old report says "
+    "`current: false` and why.",
     responses=ERRORS,
 )
-def get_report(report_id: str, request: Request, repo: RepoDep) -> JSONResponse:
-    report = service.get_report(repo, report_id)
+def get_report(report_id: str, request: Request, repo: RepoDep, settings: SettingsDep) -> JSONResponse:
+    report = service.current_report(repo, report_id, limits_from(settings))
     if "application/ld+json" in request.headers.get("accept", "").lower():
         from app.services.dqv import report_dqv
 

@@ -48,7 +48,7 @@ from profilers.portal import (
     name_pairs,
 )
 from profilers.signatures import HASH_ID, NUM_PERM, Signatures, signatures_of
-from scoring import SCORING_VERSION, describe_code
+from scoring import SCORING_VERSION, describe_code, scoring_digest
 from scoring.portal import DatasetScore, PortalFinding, score_portal
 
 log = logging.getLogger(__name__)
@@ -480,6 +480,7 @@ def _portal_report(
         "run_id": uuid.uuid4().hex,
         "kind": "portal",
         "scoring_version": SCORING_VERSION,
+        "scoring_digest": scoring_digest(),
         "created_at": now.isoformat(timespec="seconds"),
         "portal": {"id": row["id"], "name": row["name"], "kind": row["kind"], "source": row["source"]},
         "score": card.score,

@@ -7,7 +7,7 @@ from typing import Any
 
 from profilers.context import Table
 from profilers.types import CheckResult
-from scoring import SCORING_VERSION, ScoreCard, describe_code
+from scoring import SCORING_VERSION, ScoreCard, describe_code, scoring_digest
 
 
 def build_report(report_id: str, table: Table, results: list[CheckResult], card: ScoreCard) -> dict[str, Any]:
@@ -18,6 +18,7 @@ def build_report(report_id: str, table: Table, results: list[CheckResult], card:
     return {
         "id": report_id,
         "scoring_version": SCORING_VERSION,
+        "scoring_digest": card.digest,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source": source,
         "score": card.score,
@@ -42,3 +43,24 @@ def _finding(f: dict[str, Any]) -> dict[str, Any]:
     f["title_zh"] = described.get("title_zh") or ""
     f["fix_zh"] = described.get("fix_zh") or ""
     return f
+
+
+def is_current(report: dict[str, Any]) -> bool:
+    """True when ``report`` was made by the current rules: this scoring version and the digest of the
+    weights and check catalogue in force now (``scoring.scoring_digest``)."""
+    return (
+        report.get("scoring_version") == SCORING_VERSION and report.get("scoring_digest") == scoring_digest()
+    )
+
+
+def mark_currency(report: dict[str, Any]) -> dict[str, Any]:
+    """Mark a stored report made by other rules (``current: false`` and why); a current report is
+    served exactly as stored. An old report is never passed off as current."""
+    if not is_current(report):
+        report["current"] = False
+        report["superseded"] = (
+            f"Scored by version {report.get('scoring_version')} (rules {report.get('scoring_digest') or 'unrecorded'}); "
+            f"the current rules are version {SCORING_VERSION} ({scoring_digest()}). Score the file again for a "
+            "current report."
+        )
+    return report

@@ -16,13 +16,14 @@ from app.ingest.load import load_table
 from app.ingest.sandbox import Limits, score_in_worker
 from app.observability import note_scored
 from app.services import expectations as declared
-from app.services.report import build_report
+from app.services.report import build_report, mark_currency
+from app.storage.portals import PortalStore
 from app.storage.repository import Repository, new_report_id
 from profilers.context import Table
 from profilers.expectations import Suite
 from profilers.profile import profile
 from profilers.schema import TableSchema
-from scoring import SCORING_VERSION, score_table
+from scoring import SCORING_VERSION, score_table, scoring_digest
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,52 @@ def get_report(repo: Repository, report_id: str) -> dict[str, Any]:
     report = repo.get_report(report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.", code="report-not-found")
-    return report
+    return mark_currency(report)
+
+
+def current_report(repo: Repository, report_id: str, limits: Limits | None = None) -> dict[str, Any]:
+    """The report ``report_id`` under the rules in force: as stored when it is current; else the
+    file re-scored from its stored bytes (with ``rescored_from`` naming the old report, which stays
+    stored as history); else, when the bytes are gone or the report was made with declared rules
+    that were not kept, the old report marked superseded (``current: false``)."""
+    report = get_report(repo, report_id)
+    if report.get("current", True):
+        return report
+    fresh = rescore_report(repo, report, limits)
+    if fresh is None:
+        return report
+    follow(repo, report, fresh)
+    return fresh
+
+
+def rescore_report(
+    repo: Repository, report: dict[str, Any], limits: Limits | None = None
+) -> dict[str, Any] | None:
+    """Score the bytes of a stored ``report`` again under the current rules (the same name and URL);
+    None when that cannot be done faithfully (bytes gone, or a declared suite/schema not kept)."""
+    if report.get("declared"):
+        return None
+    src = report.get("source") or {}
+    sha256 = src.get("sha256")
+    resource = repo.get_resource(str(sha256)) if sha256 else None
+    path = Path(resource["blob_path"]) if resource and resource.get("blob_path") else None
+    if resource is None or path is None or not path.is_file():
+        return None
+    name = str(src.get("name") or resource.get("first_name") or "upload")
+    blob = Blob(str(sha256), int(resource["bytes"]), path)
+    fresh = dict(score_blob(blob, name, repo, url=src.get("url"), store_rows=False, limits=limits).report)
+    fresh["rescored_from"] = {
+        key: report.get(key)
+        for key in ("id", "scoring_version", "scoring_digest", "score", "band", "created_at")
+    }
+    return fresh
+
+
+def follow(repo: Repository, old: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """Point the portal datasets that used ``old`` at ``fresh``; the ids of the portals concerned."""
+    return PortalStore(repo).repoint_report(
+        str(old["id"]), str(fresh["id"]), fresh.get("score"), fresh.get("band")
+    )
 
 
 def safe_name(filename: str | None) -> str:
@@ -158,7 +204,8 @@ def safe_name(filename: str | None) -> str:
 
 def _options_key(name: str) -> str:
     """The name's extension is part of the key: the same bytes named .xls and .csv differ in
-    their format-mismatch finding, so each gets its own stored report."""
+    their format-mismatch finding, so each gets its own stored report. So are the rules (the digest
+    of the weights and check catalogue): a report made by other rules is never found as current."""
     from app.ingest.sniff import declared_format
 
-    return f"declared={declared_format(name) or ''}"
+    return f"declared={declared_format(name) or ''};rules={scoring_digest()}"

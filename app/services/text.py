@@ -42,6 +42,8 @@ def render_text(report: dict[str, Any]) -> str:
             value = ex.get("value")
             shown = "" if value is None else repr(value if len(value) <= 60 else value[:57] + "...")
             lines.append(f"      at {where or 'file'}{': ' + shown if shown else ''}")
+        if f.get("reason"):
+            lines.append(f"      why: {f['reason']}")
         lines.append(f"      fix: {f['fix']}")
     fixes = report.get("fixes") or []
     if fixes:

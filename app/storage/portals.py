@@ -264,6 +264,19 @@ class PortalStore:
             )
         return int(gone)
 
+    def repoint_report(self, old_id: str, new_id: str, score: float | None, band: str | None) -> list[str]:
+        """Point the datasets that used report ``old_id`` at its re-scored ``new_id``; return the ids
+        of the portals concerned (their scores follow at the next portal pass)."""
+        with self.store.transaction() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT portal_id FROM portal_datasets WHERE report_id = ?", [old_id]
+            ).fetchall()
+            cur.execute(
+                "UPDATE portal_datasets SET report_id = ?, score = ?, band = ? WHERE report_id = ?",
+                [new_id, score, band, old_id],
+            )
+        return sorted(str(r[0]) for r in rows)
+
     def datasets(self, portal_id: str) -> list[dict[str, Any]]:
         rows = (
             self.store.cursor()

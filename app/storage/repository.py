@@ -265,6 +265,23 @@ class Repository:
         )
         return int(row[0]) if row else 0
 
+    def reports_not_made_by(self, scoring_version: str, scoring_digest: str) -> list[str]:
+        """Ids of the stored reports made by other rules (another version or weights digest), oldest
+        first (re-scoring the same bytes twice finds the first re-score stored)."""
+        rows = (
+            self.store.cursor()
+            .execute(
+                """
+                SELECT id FROM reports
+                WHERE scoring_version <> ? OR coalesce(report_json ->> 'scoring_digest', '') <> ?
+                ORDER BY created_at, id
+                """,
+                [scoring_version, scoring_digest],
+            )
+            .fetchall()
+        )
+        return [str(r[0]) for r in rows]
+
     def scores(self, report_id: str) -> dict[str, dict[str, Any]]:
         """``{dimension: {score, weight, scoring_version}}`` of a report, with ``'overall'``."""
         rows = (

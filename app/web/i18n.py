@@ -96,6 +96,24 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "report.column": ("Column", "列名"),
     "report.value": ("Value", "值"),
     "report.fix": ("Fix", "修改建议"),
+    "report.why": ("Why it costs this", "扣分原因"),
+    "rubric.blemish": (
+        "moves the file down inside Excellent: a small blemish that needs no work before use",
+        "在“优秀”档内略微降分：小瑕疵，使用前无需处理",
+    ),
+    "rubric.routine": (
+        "keeps the file out of Excellent: a default reader does not give the right table at once, "
+        "but a skilled user fixes it in minutes with standard options",
+        "使文件达不到“优秀”：默认读取得不到正确的表，但熟练用户用常规选项几分钟即可修好",
+    ),
+    "rubric.substantial": (
+        "keeps the file out of Good: correct use needs substantial work or outside knowledge",
+        "使文件达不到“良好”：正确使用需要大量工作或外部知识",
+    ),
+    "rubric.fatal": (
+        "makes the file Bad: it cannot be used as published",
+        "使文件评为“较差”：按发布的样子无法使用",
+    ),
     "report.fixes": ("Fix these {n} to gain about {gain} points", "修复以下 {n} 项，约可提高 {gain} 分"),
     "report.gain": ("+{gain} points", "+{gain} 分"),
     "report.preview": ("First rows", "前几行数据"),

@@ -408,7 +408,7 @@ def _preview(
 
 @router.get("/reports/{report_id}")
 def report_page(request: Request, report_id: str, repo: RepoDep, settings: SettingsDep) -> Response:
-    report = scoring_service.get_report(repo, report_id)
+    report = scoring_service.current_report(repo, report_id, limits_from(settings))
     t, _ = translator(request)
     view = views.build_report_view(report, load_weights(), t)
     view.preview, view.example_rows = _preview(request.app.state, repo, report)
@@ -458,8 +458,9 @@ def methodology(request: Request, settings: SettingsDep) -> Response:
                 "fix": spec.fix_en if t.lang == "en" else spec.fix_zh,
                 "cap": spec.rule.cap,
                 "saturation": spec.rule.saturation,
-                "severity": t.severity(check.severity) if check else "",
-                "level": t.level(check.level) if check else "",
+                "severity": t.severity(spec.info.severity),
+                "level": t.level(spec.info.level),
+                "rubric": spec.rubric or "",
                 "measured": check is not None,
                 "frictionless": views.FRICTIONLESS_NAMES.get(code, ""),
                 "fatal": code in weights.fatal_codes,

@@ -142,6 +142,15 @@ def finding_title(f: Mapping[str, Any], t: Translator) -> str:
     return str(f.get("title") or f.get("code"))
 
 
+def finding_why(f: Mapping[str, Any], t: Translator) -> str:
+    """Why the finding costs what it costs: the scorer's reason (English), or its rubric class in
+    the reader's language."""
+    if t.lang == "en" and f.get("reason"):
+        return str(f["reason"])
+    rubric = f.get("rubric")
+    return t(f"rubric.{rubric}") if rubric in ("blemish", "routine", "substantial", "fatal") else ""
+
+
 def finding_fix(f: Mapping[str, Any], t: Translator) -> str:
     if t.lang == "zh" and f.get("fix_zh"):
         return str(f["fix_zh"])
@@ -248,6 +257,7 @@ def build_report_view(report: Mapping[str, Any], weights: Weights, t: Translator
                 "count": int(f.get("count") or 0),
                 "share": pct(f.get("share")),
                 "points_lost": f.get("points_lost") or 0.0,
+                "why": finding_why(f, t),
                 "examples": [
                     {
                         "row": ex.get("row"),

@@ -10,6 +10,9 @@ from profilers.registry import Hit, check, row_examples
     title="Rows with no values",
     description="Every cell of the row is empty (including rows of only commas).",
     fix="Delete the empty rows.",
+    title_zh="空行",
+    fix_zh="删除空行。",
+    rubric="routine",
 )
 def blank_row(table: Table) -> Hit | None:
     blank = table.data.get_column("__row").filter(table.blank)

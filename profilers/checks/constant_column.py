@@ -14,6 +14,9 @@ MIN_ROWS = 10
     title="Columns with the same value in every row",
     description="A column holds one value throughout; it says nothing per row.",
     fix="Move a constant (the year, the publisher) into the metadata or the file name, or check the export.",
+    title_zh="常量列",
+    fix_zh="将每行都相同的值移入元数据。",
+    rubric="blemish",
 )
 def constant_column(table: Table) -> Hit | None:
     if table.rows < MIN_ROWS:

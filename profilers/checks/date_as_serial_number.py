@@ -27,6 +27,9 @@ def serial_to_date(value: str) -> str:
     "dates (日期, date) or among real dates: the date format of the cells was lost on export, and "
     "nobody reading the file can tell the date.",
     fix="Format these cells as dates before exporting (or write them as YYYY-MM-DD).",
+    title_zh="日期被写成 Excel 序列号",
+    fix_zh="导出前将这些单元格设置为日期格式（或写成 YYYY-MM-DD）。",
+    rubric="routine",
 )
 def date_as_serial_number(table: Table) -> Hit | None:
     cols = [s for s in columns_of(table, "date") if s.style == "serial" or table.stat(s.field).nonconforming]

@@ -18,6 +18,9 @@ CODE = "decompression-bomb"
     description="A compressed file (gzip, zip or an XLSX workbook) would inflate far beyond its own size or "
     "the limits; it was refused before being inflated.",
     fix="Publish the table uncompressed or compressed normally; split very large tables into parts.",
+    title_zh="解压炸弹",
+    fix_zh="以未压缩或正常压缩（无填充）的形式发布表格；将过大的表格拆分为多个文件。",
+    rubric="fatal",
 )
 def decompression_bomb(table: Table) -> Hit | None:
     fatal = table.structure.fatal

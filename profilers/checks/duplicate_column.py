@@ -15,6 +15,9 @@ TRANSPOSE_ROWS = 10_000
     title="Columns that repeat another column",
     description="Two columns hold the same value in every row.",
     fix="Delete the repeated column.",
+    title_zh="重复列",
+    fix_zh="删除与其他列内容相同的列。",
+    rubric="routine",
 )
 def duplicate_column(table: Table) -> Hit | None:
     frame = table.content

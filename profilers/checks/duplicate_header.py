@@ -11,6 +11,9 @@ from profilers.types import Example
     title="Columns with the same label",
     description="A label repeats an earlier column's label (frictionless: duplicate-label).",
     fix="Give each column a distinct label.",
+    title_zh="列名重复",
+    fix_zh="为每一列使用不同的列名。",
+    rubric="routine",
 )
 def duplicate_header(table: Table) -> Hit | None:
     seen: set[str] = set()

@@ -9,6 +9,9 @@ from profilers.registry import Hit, check, row_examples
     title="Rows that repeat an earlier row exactly",
     description="Every cell equals the cells of an earlier row.",
     fix="Delete the repeated rows, or add the column that tells them apart.",
+    title_zh="重复行",
+    fix_zh="删除重复的行。",
+    rubric="routine",
 )
 def duplicate_row(table: Table) -> Hit | None:
     frame = table.content

@@ -11,6 +11,9 @@ from profilers.types import Example
     title="Columns with no values",
     description="Every cell of the column is empty or a placeholder.",
     fix="Delete empty columns, or fill them.",
+    title_zh="空列",
+    fix_zh="删除没有任何值的列，或补全数据。",
+    rubric="routine",
 )
 def empty_column(table: Table) -> Hit | None:
     if not table.rows:

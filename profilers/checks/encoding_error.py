@@ -10,6 +10,9 @@ from profilers.registry import Hit, check, row_examples
     title="Bytes that do not decode in the file's encoding",
     description="Undecodable byte sequences (replaced by U+FFFD) or NUL bytes in a text file.",
     fix="Re-export the file as UTF-8 from the system of record; do not concatenate files in different encodings.",
+    title_zh="编码错误",
+    fix_zh="将文件保存为 UTF-8 编码，并检查无法解码的字节。",
+    rubric="fatal",
 )
 def encoding_error(table: Table) -> Hit | None:
     s = table.structure

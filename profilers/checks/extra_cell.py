@@ -12,6 +12,9 @@ from profilers.types import MAX_EXAMPLES, Example
     title="Rows with more cells than the header",
     description="A row has cells past the last column (a ragged row).",
     fix="Quote values that contain the delimiter, or remove the surplus cells.",
+    title_zh="行的单元格多于表头",
+    fix_zh="使每行单元格数与表头一致；包含分隔符的值需加引号。",
+    rubric="fatal",
 )
 def extra_cell(table: Table) -> Hit | None:
     n = len(table.labels)

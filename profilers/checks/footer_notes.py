@@ -12,6 +12,9 @@ from profilers.types import Example
     title="Notes or a source line below the data",
     description="Lines such as 注：… or 数据来源：… follow the last data row.",
     fix="Move notes and the source into the metadata (description, provenance); keep only data rows in the table.",
+    title_zh="数据下方有注释行",
+    fix_zh="将“数据来源”“注”等说明移入元数据描述。",
+    rubric="routine",
 )
 def footer_notes(table: Table) -> Hit | None:
     rows = table.structure.footer_rows

@@ -12,6 +12,9 @@ from profilers.types import Example
     title="The content is not the format the file name claims",
     description="The bytes were sniffed: a `.xls` that is CSV text, an HTML page saved as `.csv`, a zip named `.xlsx`.",
     fix="Name the file after its real format (or convert it to the format it claims).",
+    title_zh="文件格式与声明不符",
+    fix_zh="按实际格式声明，或以声明的格式发布文件。",
+    rubric="routine",
 )
 def format_mismatch(table: Table) -> Hit | None:
     mismatch = table.structure.format_mismatch

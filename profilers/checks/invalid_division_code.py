@@ -18,6 +18,9 @@ from profilers.semantic.vocab import division_codes
     "six digits, start with no province's prefix, give a county under a province-level code, or are "
     "in no revision of the GB/T 2260 list (the current one, or those of 2002–2014).",
     fix="Use the six-digit codes of the current GB/T 2260 list.",
+    title_zh="行政区划代码无效",
+    fix_zh="使用现行 GB/T 2260 中的 6 位行政区划代码。",
+    rubric="substantial",
 )
 def invalid_division_code(table: Table) -> Hit | None:
     hit = invalid_values(table, ("division-code",), lambda s: _listed)

@@ -12,6 +12,9 @@ from profilers.semantic.run import invalid_values
     description="A column of phone numbers holds values that are no mainland mobile (11 digits), landline "
     "(area code and number), service number, North American or E.164 number.",
     fix="Write phone numbers in one format (11-digit mobile, or area code and number).",
+    title_zh="电话号码无效",
+    fix_zh="统一电话号码格式（11 位手机号，或区号加号码）。",
+    rubric="substantial",
 )
 def invalid_phone(table: Table) -> Hit | None:
     return invalid_values(table, ("phone",), lambda s: val.valid_phone, fast=(val.common_phone,))

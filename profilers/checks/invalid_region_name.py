@@ -22,6 +22,9 @@ def _exists(v: pl.Expr) -> pl.Expr:
     description="A column of province-level names holds names that no division has: a short name with the "
     "wrong level (广西省 for 广西壮族自治区, 北京省, 新疆自治区) or a province that does not exist.",
     fix="Use the official names (广西壮族自治区) or the official short names (广西) of GB/T 2260.",
+    title_zh="省级行政区名称不存在",
+    fix_zh="使用 GB/T 2260 中的规范全称（广西壮族自治区）或规范简称（广西），不要写成“广西省”。",
+    rubric="substantial",
 )
 def invalid_region_name(table: Table) -> Hit | None:
     return invalid_values(table, ("region",), lambda s: _exists)

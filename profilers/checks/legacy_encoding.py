@@ -15,6 +15,9 @@ UNICODE = ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "ascii")
     description="The file decodes, but in a legacy codec (GB18030, Big5, cp1252 …). Tools that assume UTF-8 "
     "(csvlint, frictionless, most spreadsheet imports) fail or garble it.",
     fix="Export text files as UTF-8.",
+    title_zh="文本不是 UTF-8 编码",
+    fix_zh="以 UTF-8 编码导出文本文件。",
+    rubric="routine",
 )
 def legacy_encoding(table: Table) -> Hit | None:
     encoding = (table.source.encoding or "").split(" ")[0]

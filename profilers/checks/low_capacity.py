@@ -14,9 +14,12 @@ Tameside) run to 100 rows and more."""
     dimension="consolidation",
     severity="warning",
     level="table",
-    title="Very few rows",
+    title="Low capacity (few rows and fields)",
     description=f"The table has {MIN_ROWS} data rows or fewer: likely one piece of a larger table.",
     fix="Publish the series as one table (all years, regions or indicators together) instead of small pieces.",
+    title_zh="数据容量过低",
+    fix_zh="将同一主题的小表合并为一个数据集。",
+    rubric="substantial",
 )
 def low_capacity(table: Table) -> Hit | None:
     rows = table.rows

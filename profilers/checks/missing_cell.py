@@ -11,7 +11,10 @@ from profilers.types import MAX_EXAMPLES, Example
     level="cell",
     title="Rows with fewer cells than the header",
     description="A row ends before the last column (a ragged row); the missing cells are not even empty.",
-    fix="Add the missing delimiters so every row has one cell per column.",
+    fix="Give every row as many cells as the header (empty cells are fine).",
+    title_zh="行的单元格少于表头",
+    fix_zh="使每行单元格数与表头一致（可以留空单元格）。",
+    rubric="fatal",
 )
 def missing_cell(table: Table) -> Hit | None:
     n = len(table.labels)

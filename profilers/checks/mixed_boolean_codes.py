@@ -29,6 +29,9 @@ MAX_DISTINCT = 2 * max(len(v) for v in CODINGS.values())
     description="A yes/no column mixes codings (是/否 with Y/N, 1/0 or true/false); the values in the less "
     "common codings are reported.",
     fix="Code the field one way throughout (是/否, or true/false) and say which in the metadata.",
+    title_zh="是否类字段编码不统一",
+    fix_zh="同一字段统一使用一种编码（是/否 或 true/false），并在元数据中说明。",
+    rubric="routine",
 )
 def mixed_boolean_codes(table: Table) -> Hit | None:
     cols = [f"c{s.field}" for s in table.stats if 2 <= s.distinct <= MAX_DISTINCT and s.real > 0]

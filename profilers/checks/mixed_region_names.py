@@ -16,6 +16,9 @@ from profilers.types import MAX_EXAMPLES, Example
     description="A column of province-level names uses official names (北京市, 广西壮族自治区) in some rows and "
     "short names (北京, 广西) in others; the names in the less common form are reported.",
     fix="Use one form throughout the column, preferably the official names of GB/T 2260.",
+    title_zh="省级名称全称与简称混用",
+    fix_zh="同一列统一使用一种写法，建议使用 GB/T 2260 规范全称。",
+    rubric="routine",
 )
 def mixed_region_names(table: Table) -> Hit | None:
     cols = columns_of(table, "region")

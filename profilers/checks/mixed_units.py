@@ -21,6 +21,9 @@ CODE_KINDS = {"id-card", "credit-code", "org-code", "division-code", "phone", "p
     description="A column of numbers where some values carry a unit or a multiplier (12万, 3.5亿, 800元, 45%) "
     "and others a different one or none: the numbers cannot be compared or summed as written.",
     fix="Put the unit in the column label (金额（万元）) and write every value as a plain number in that unit.",
+    title_zh="数值单位或量级混用",
+    fix_zh="将单位写入列名（如“金额（万元）”），各单元格只填写该单位下的纯数字。",
+    rubric="substantial",
 )
 def mixed_units(table: Table) -> Hit | None:
     frame = table.stripped

@@ -11,7 +11,10 @@ from profilers.types import Example
     needs_table=False,
     title="The header spans several rows",
     description="Column labels are split over two or more rows (often merged cells in a spreadsheet).",
-    fix="Use one header row with one complete label per column.",
+    fix="Use one header row; join the levels into one name per column (e.g. 2023年_收入).",
+    title_zh="多行表头",
+    fix_zh="使用单行表头，将多级表头合并为每列一个列名（如“2023年_收入”）。",
+    rubric="substantial",
 )
 def multi_row_header(table: Table) -> Hit | None:
     rows = table.structure.header_rows

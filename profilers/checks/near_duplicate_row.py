@@ -39,6 +39,9 @@ def normalised(col: str) -> pl.Expr:
     "but not equal as written; or, found by MinHash/LSH, equal to an earlier row in all but one identifying "
     "cell (the same record entered twice with a typo or a new id).",
     fix="Standardise the spelling of values, then delete the repeated rows.",
+    title_zh="近似重复行",
+    fix_zh="合并仅在空格、大小写或标点上不同的行。",
+    rubric="routine",
 )
 def near_duplicate_row(table: Table) -> Hit | None:
     frame = table.stripped

@@ -13,6 +13,9 @@ from profilers.registry import Hit, check, per_column
     description="Empty, missing or placeholder cells, as a share of the cells of columns that hold data "
     "(wholly empty columns are reported by empty-column instead).",
     fix="Fill the missing values, or explain in the metadata why they are missing.",
+    title_zh="空值",
+    fix_zh="补全已知的缺失值，并说明其余值缺失的原因。",
+    rubric="fatal",
 )
 def null_values(table: Table) -> Hit | None:
     used = [s for s in table.stats if s.real > 0]

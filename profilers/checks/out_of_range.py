@@ -48,6 +48,9 @@ def _bounds(table: Table, kind: str, col: str, style: str | None) -> tuple[float
     "separated from it by a wide gap (a decimal point lost, 99999999 for unknown); and dates after the day "
     "of the report in columns of past events (登记日期, 发布时间, registration date).",
     fix="Check and correct values outside the plausible range (negative counts, percentages above 100).",
+    title_zh="数值超出合理范围",
+    fix_zh="核对并更正超出合理范围的值（如负数计数、超过 100 的百分比）。",
+    rubric="substantial",
 )
 def out_of_range(table: Table) -> Hit | None:
     cols = columns_of(table, "latitude", "longitude", "year", "count", "share")

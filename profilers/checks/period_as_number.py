@@ -37,6 +37,9 @@ def _header(table: Table) -> list[Example]:
     description="Year-month periods written as decimal numbers lose the trailing zero: 2016.1 beside 2016.01 "
     "means October, but reads as January. Reported in the header and in period columns.",
     fix="Write periods as text in one form (2016-10 or 2016年10月), not as numbers.",
+    title_zh="期别被写成数字（2016.1 应为 2016.10）",
+    fix_zh="期别以文本格式统一书写（2016-10 或 2016年10月），不要存为数字。",
+    rubric="substantial",
 )
 def period_formatted_as_number(table: Table) -> Hit | None:
     header = _header(table)

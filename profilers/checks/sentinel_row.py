@@ -34,6 +34,9 @@ SENTINELS = (("0", r"^[+-]?0+(?:\.0+)?$"), ("9999", r"^-?9{4,}(?:\.0+)?$"))
     description="Every measure in a row is 0 (or 9999), or every row of one period (a year, a region) is 0 "
     "where the column otherwise holds real values: a placeholder written as a number.",
     fix="Leave values that are not yet known empty (and say so in the metadata) instead of writing 0.",
+    title_zh="整行或整期为零的占位值",
+    fix_zh="尚未获得的数值留空并在元数据中说明，不要填写 0。",
+    rubric="substantial",
 )
 def sentinel_row(table: Table) -> Hit | None:
     frame = table.stripped

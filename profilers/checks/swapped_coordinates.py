@@ -13,6 +13,9 @@ from profilers.types import MAX_EXAMPLES, Example
     "beyond ±90 beside a longitude within ±90, or, in a table of one city or region, a pair that sits at "
     "the other column's centre (lat −73.98 / lon 40.75 among New York points).",
     fix="Swap the latitude and longitude of these rows back (latitude is north–south, within ±90).",
+    title_zh="经纬度颠倒",
+    fix_zh="将这些行的纬度和经度对调回来（纬度表示南北，范围在 ±90 以内）。",
+    rubric="substantial",
 )
 def swapped_coordinates(table: Table) -> Hit | None:
     pair = swapped_pairs(table)

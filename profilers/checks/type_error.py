@@ -16,6 +16,9 @@ CODE_KINDS = frozenset({"id-card", "credit-code", "org-code", "division-code", "
     title="Values that do not fit their column's type",
     description="Most of the column is one type (integer, number, date, boolean) and these values are not.",
     fix="Correct the values, or move comments and units out of the cells into the metadata.",
+    title_zh="数据类型错误",
+    fix_zh="同一列使用统一的数据类型（数值列不含单位和千分位符号）。",
+    rubric="substantial",
 )
 def type_error(table: Table) -> Hit | None:
     by_pattern: dict[str, list[str]] = {}

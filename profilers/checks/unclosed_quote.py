@@ -12,7 +12,10 @@ from profilers.types import Example
     description="A quote opens a field and the file ends before it closes (csvlint: unclosed_quote), or "
     "a stray quote joins whole lines into one record until the next quote (ODQ reads those lines as "
     "the records they are and reports the row where the quote opened).",
-    fix="Close the quote, or double any quote character inside a quoted field.",
+    fix="Close or escape the quotes (double a quote inside a quoted field) so rows are not merged.",
+    title_zh="引号未闭合",
+    fix_zh="闭合或转义引号（引号字段内的引号需写两次），避免多行被并为一行。",
+    rubric="fatal",
 )
 def unclosed_quote(table: Table) -> Hit | None:
     s = table.structure

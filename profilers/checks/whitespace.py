@@ -13,6 +13,9 @@ from profilers.types import MAX_EXAMPLES, Example
     title="Leading or trailing white space",
     description="Cells or labels begin or end with spaces or tabs (csvlint: whitespace).",
     fix="Trim white space from values and labels.",
+    title_zh="首尾空白字符",
+    fix_zh="去除值首尾的空格。",
+    rubric="routine",
 )
 def whitespace(table: Table) -> Hit | None:
     cells = _padded_cells(table)

@@ -55,6 +55,8 @@ def test_score_prints_a_readable_report(
     assert report["band"] in text
     for code in EXPECTED_CODES:
         assert code in text, code
+    # each finding says why it costs what it costs
+    assert text.count("      why: keeps the file out of Excellent") == len(report["findings"])
     assert not text.lstrip().startswith("{")
     assert (data_dir / "odq.duckdb").is_file(), "stored by default"
 

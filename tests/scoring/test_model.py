@@ -1,4 +1,5 @@
-"""Unit tests of the scoring model: worked examples whose numbers follow from weights v1."""
+"""Unit tests of the scoring model: worked examples whose numbers follow from weights v2 (the rubric:
+a fault's class bounds the band, its share places the file inside it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import scoring
+from profilers.codes import catalogue
 from profilers.types import CheckResult, Finding, Metrics
 from scoring import BANDS, SCORING_VERSION, band_for, describe_code, load_weights, score_table
 from scoring.model import Weights
@@ -53,22 +55,23 @@ def passing(dimension: str) -> CheckResult:
 
 
 def test_weights_cover_every_code_with_both_languages() -> None:
-    raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
+    raw = json.loads(
+        files("scoring").joinpath("weights", f"v{SCORING_VERSION}.json").read_text(encoding="utf-8")
+    )
     for dimension, codes in EXPECTED_CODES.items():
         for code in codes:
             entry = raw["codes"][code]
-            assert entry["dimension"] == dimension, code
+            assert catalogue()[code].dimension == dimension, code
             assert 0 < entry["cap"] <= 100 and 0 < entry["saturation"] <= 1, code
             assert entry["reason"].strip(), code
-            for key in ("title_en", "fix_en"):
-                assert entry[key].strip() and not CJK.fullmatch(entry[key][0]), (code, key)
-            for key in ("title_zh", "fix_zh"):
-                assert CJK.search(entry[key]), (code, key)
+            info = catalogue()[code]
+            assert info.title.strip() and info.fix.strip() and not CJK.fullmatch(info.title[0]), code
+            assert CJK.search(info.title_zh) and CJK.search(info.fix_zh), code
 
 
 def test_weights_version_bands_and_fatal_codes() -> None:
     w = load_weights()
-    assert w.version == SCORING_VERSION == "1"
+    assert w.version == SCORING_VERSION == "2"
     assert load_weights() is w  # cached
     assert w.fatal_codes == {
         "unreadable-file",
@@ -77,9 +80,9 @@ def test_weights_version_bands_and_fatal_codes() -> None:
         "header-only",
         "decompression-bomb",
     }
-    total = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))["bands"][
-        "mqa_total"
-    ]
+    total = json.loads(
+        files("scoring").joinpath("weights", f"v{SCORING_VERSION}.json").read_text(encoding="utf-8")
+    )["bands"]["mqa_total"]
     assert [(b.name, b.min_score) for b in BANDS] == [
         ("excellent", 86.7),
         ("good", 54.6),
@@ -98,10 +101,21 @@ def test_unknown_version_is_refused() -> None:
 
 
 def test_invalid_weights_are_refused() -> None:
-    raw = json.loads(files("scoring").joinpath("weights", "v1.json").read_text(encoding="utf-8"))
+    raw = json.loads(
+        files("scoring").joinpath("weights", f"v{SCORING_VERSION}.json").read_text(encoding="utf-8")
+    )
     raw["codes"]["whitespace"]["saturation"] = 0
-    raw["codes"]["mojibake"]["dimension"] = "beauty"
+    raw["codes"]["mojibake"]["cap"] = 101
     with pytest.raises(ValueError, match=r"whitespace.*mojibake|mojibake.*whitespace"):
+        Weights.from_dict(raw)
+    raw = json.loads(
+        files("scoring").joinpath("weights", f"v{SCORING_VERSION}.json").read_text(encoding="utf-8")
+    )
+    raw["classes"]["routine"]["ceiling"] = 90  # a routine fault could leave a file Excellent
+    raw["codes"]["type-error"]["milder_below"] = [[0.05, "fatal"]]  # milder must be milder
+    with pytest.raises(
+        ValueError, match=r"code 'type-error': milder_below.*class 'routine' must lie inside the good"
+    ):
         Weights.from_dict(raw)
 
 
@@ -135,11 +149,72 @@ def test_band_thresholds(score: float, band: str) -> None:
     assert band_for(score) == band
 
 
-def test_band_follows_the_rounded_score() -> None:
-    # type-error costing 13.3004 points leaves validity (alone) at 86.6996, shown as 86.7: excellent
-    f = finding("type-error", share=0.05 * 13.3004 / 25)
-    card = score_table([failing(f)], Metrics())
-    assert card.score == 86.7 and card.band == "excellent"
+ROUTINE_TOP, SUBSTANTIAL_TOP, STEP = 86.6, 54.5, 1 / 4.5  # weights v2: classes and placement
+
+
+def test_each_class_bounds_its_band() -> None:
+    """A fault at full extent keeps the file in the band of its rubric class, near the top."""
+    blemish = score_table([failing(finding("constant-column", share=1.0))], Metrics())
+    routine = score_table([failing(finding("title-rows", share=1.0))], Metrics())
+    substantial = score_table([failing(finding("mixed-units", share=1.0))], Metrics())
+    fatal = score_table([failing(finding("mojibake", share=0.9))], Metrics())
+    assert [c.band for c in (blemish, routine, substantial, fatal)] == [
+        "excellent",
+        "good",
+        "sufficient",
+        "bad",
+    ]
+    assert routine.score == round(ROUTINE_TOP - (ROUTINE_TOP - 54.6) * STEP, 2)  # 79.49
+    assert substantial.score == round(SUBSTANTIAL_TOP - (SUBSTANTIAL_TOP - 29.9) * STEP, 2)
+    (f,) = routine.findings
+    assert f.rubric == "routine" and f.ceiling == ROUTINE_TOP
+    assert f.reason.startswith("keeps the file out of Excellent")
+
+
+def test_share_decides_the_class_of_value_faults() -> None:
+    """Invalid codes: one in a million costs little, under 5 % routine, from 5 % substantial."""
+    tiny = score_table([failing(finding("invalid-credit-code", share=1e-6, count=1))], Metrics())
+    few = score_table([failing(finding("invalid-credit-code", share=0.04, count=40))], Metrics())
+    many = score_table([failing(finding("invalid-credit-code", share=0.05, count=50))], Metrics())
+    assert (tiny.band, few.band, many.band) == ("excellent", "good", "sufficient")
+    assert tiny.score > 99
+    assert "under 5%" in few.findings[0].reason and "keeps the file out of Good" in few.findings[0].reason
+
+
+def test_share_places_the_file_inside_its_band() -> None:
+    small = score_table([failing(finding("type-error", share=0.005))], Metrics())
+    large = score_table([failing(finding("type-error", share=0.04))], Metrics())
+    assert small.band == large.band == "good" and small.score > large.score
+
+
+def test_several_faults_push_the_file_down_its_band_not_out_of_it() -> None:
+    codes = [
+        "title-rows",
+        "footer-notes",
+        "legacy-encoding",
+        "empty-column",
+        "blank-header",
+        "duplicate-header",
+    ]
+    scores = [
+        score_table([failing(finding(c, share=1.0)) for c in codes[:n]], Metrics()).score for n in (1, 3, 6)
+    ]
+    assert (
+        scores[0] > scores[1] > scores[2] == 54.6
+    )  # the bottom of Good: routine faults never make it Sufficient
+
+
+def test_milder_faults_count_less_than_the_worst_class() -> None:
+    alone = score_table([failing(finding("mixed-units", share=1.0))], Metrics()).score
+    routine = score_table(
+        [failing(finding("mixed-units", share=1.0)), failing(finding("title-rows", share=1.0))], Metrics()
+    ).score
+    same = score_table(
+        [failing(finding("mixed-units", share=1.0)), failing(finding("multi-row-header", share=1.0))],
+        Metrics(),
+    ).score
+    assert alone > routine > same
+    assert alone - routine == pytest.approx((alone - same) * 0.25, abs=0.02)
 
 
 # --- points -----------------------------------------------------------------------------------------
@@ -157,12 +232,12 @@ def test_graded_points_with_cap_and_floor() -> None:
     assert absent.score == 100.0 and absent.dimensions["validity"].findings == ()
 
 
-def test_overall_is_weighted_mean_of_applicable_dimensions() -> None:
+def test_dimensions_stay_graded_while_the_overall_follows_the_rubric() -> None:
     results = [failing(finding("type-error", share=0.025)), passing("uniqueness")]
     card = score_table(results, Metrics())
-    assert card.dimensions["validity"].score == 87.5
+    assert card.dimensions["validity"].score == 87.5  # cap 25 * 0.025 / 0.05
     assert card.dimensions["uniqueness"].score == 100.0
-    assert card.score == pytest.approx((87.5 * 30 + 100 * 20) / 50)
+    assert card.score == round(ROUTINE_TOP - (ROUTINE_TOP - 54.6) * 0.5 * STEP, 2)
     assert not card.dimensions["completeness"].applicable and card.dimensions["completeness"].score is None
 
 
@@ -220,7 +295,7 @@ def test_fatal_keeps_other_dimensions() -> None:
     results = [failing(finding("download-failed", share=1.0)), passing("metadata")]
     card = score_table(results, Metrics(fatal="download-failed"))
     assert card.dimensions["metadata"].score == 100.0
-    assert card.score == round(100 * 10 / (30 + 20 + 15 + 10 + 10), 2)
+    assert card.score == 0.0 and card.band == "bad"
 
 
 def test_fatal_code_finding_is_fatal_even_without_metrics() -> None:
@@ -231,58 +306,61 @@ def test_fatal_code_finding_is_fatal_even_without_metrics() -> None:
 # --- points_lost and fixes --------------------------------------------------------------------------
 
 
-def test_points_lost_add_up_when_nothing_is_clamped() -> None:
-    a = finding("type-error", share=0.025)  # 12.5 validity points
-    b = finding("whitespace", share=0.1)  # 2.5 validity points
-    c = finding("duplicate-row", share=0.05)  # 20 uniqueness points
+def test_points_lost_is_what_fixing_the_finding_gains() -> None:
+    a = finding("type-error", share=0.025)
+    b = finding("whitespace", share=0.1)
+    c = finding("duplicate-row", share=0.05)
     card = score_table([failing(a), failing(b), failing(c)], Metrics())
-    assert a.points_lost == pytest.approx(12.5 * 30 / 50)
-    assert b.points_lost == pytest.approx(2.5 * 30 / 50)
-    assert c.points_lost == pytest.approx(20 * 20 / 50)
-    assert a.points_lost + b.points_lost + c.points_lost == pytest.approx(100 - card.score)
-    assert {(f.code, round(f.points_lost, 2)) for f in card.findings} == {
-        ("type-error", 7.5),
-        ("whitespace", 1.5),
-        ("duplicate-row", 8.0),
-    }
+    for fixed, rest in ((a, [b, c]), (b, [a, c]), (c, [a, b])):
+        without = score_table([failing(f) for f in rest], Metrics()).score
+        assert fixed.points_lost == pytest.approx(without - card.score, abs=0.01), fixed.code
+    alone = finding("title-rows", share=1.0)
+    one = score_table([failing(alone)], Metrics())
+    # fixing the only fault makes the file Excellent (100, exactly; the score is rounded)
+    assert alone.points_lost == pytest.approx(100 - one.score, abs=0.01)
 
 
-def test_points_lost_are_exact_under_clamping() -> None:
-    # three full-cap duplicate-key findings cost 120 of uniqueness' 100: fixing one frees only 20
-    fs = [finding("duplicate-key", share=0.5) for _ in range(3)]
+def test_points_lost_are_exact_at_the_bottom_of_a_band() -> None:
+    # six full routine faults sit at the bottom of Good; fixing one of them still leaves five: no gain
+    fs = [finding("duplicate-key", share=0.5) for _ in range(6)]
     card = score_table([failing(*fs)], Metrics())
-    assert card.score == 0.0 and card.dimensions["uniqueness"].score == 0.0
-    assert [f.points_lost for f in fs] == pytest.approx([20.0, 20.0, 20.0])
-    assert sum(f.points_lost for f in fs) <= 100 - card.score
-    assert [(f.code, f.gain, f.findings) for f in card.fixes] == [("duplicate-key", 100.0, 3)]
+    assert card.score == 54.6 and card.band == "good"
+    assert [f.points_lost for f in fs] == [0.0] * 6
+    assert [(f.code, f.gain, f.findings) for f in card.fixes] == [("duplicate-key", 45.4, 6)]
 
 
 def test_fixes_ranked_by_gain_then_code() -> None:
     results = [
-        failing(finding("whitespace", share=0.2)),  # 5 validity points
-        failing(finding("full-width-digits", share=0.2)),  # 5 validity points: tie, sorted by code
-        failing(finding("type-error", share=0.05)),  # 25
+        failing(finding("whitespace", share=0.2)),  # routine, full extent
+        failing(finding("full-width-digits", share=0.2)),  # routine, full extent: tie, sorted by code
+        failing(finding("type-error", share=0.05)),  # substantial: bounds the file to Sufficient
         failing(finding("blank-row", share=0.0, count=0)),  # absent: no fix
         passing("uniqueness"),
     ]
     card = score_table(results, Metrics())
+    assert card.band == "sufficient"
     assert [f.code for f in card.fixes] == ["type-error", "full-width-digits", "whitespace"]
-    assert [f.gain for f in card.fixes] == [15.0, 3.0, 3.0]
-    gains = [f.gain for f in card.fixes]
-    assert gains == sorted(gains, reverse=True) and all(g > 0 for g in gains)
+    after = round(ROUTINE_TOP - (ROUTINE_TOP - 54.6) * 2 * STEP, 2)  # two routine faults left
+    assert card.fixes[0].gain == pytest.approx(after - card.score, abs=0.01)
+    assert card.fixes[1].gain == card.fixes[2].gain > 0
 
 
 def test_scorecard_to_dict_is_json() -> None:
     card = score_table([failing(finding("mojibake", share=0.005)), passing("completeness")], Metrics())
     data = json.loads(json.dumps(card.to_dict()))
-    assert set(data) == {"version", "score", "band", "fatal", "dimensions", "findings", "fixes"}
+    assert set(data) == {"version", "digest", "score", "band", "fatal", "dimensions", "findings", "fixes"}
+    assert data["version"] == "2" and data["digest"] == load_weights().digest
     assert data["dimensions"]["validity"] == {
         "score": 85.0,
         "weight": 30.0,
         "applicable": True,
         "findings": ["mojibake"],
     }
-    assert data["fixes"] == [{"code": "mojibake", "dimension": "validity", "gain": 10.0, "findings": 1}]
+    (f,) = data["findings"]
+    assert f["rubric"] == "routine" and f["ceiling"] == ROUTINE_TOP and "out of Excellent" in f["reason"]
+    assert data["fixes"] == [
+        {"code": "mojibake", "dimension": "validity", "gain": round(100 - card.score, 2), "findings": 1}
+    ]
 
 
 def test_public_api() -> None:
@@ -297,7 +375,7 @@ def test_public_api() -> None:
     }
 
 
-def test_scoring_imports_only_profiler_types() -> None:
+def test_scoring_imports_only_profiler_types_and_the_catalogue() -> None:
     package = Path(scoring.__file__).parent
     outside: set[str] = set()
     for path in package.rglob("*.py"):
@@ -309,4 +387,4 @@ def test_scoring_imports_only_profiler_types() -> None:
             else:
                 continue
             outside |= {n for n in names if n.split(".")[0] not in sys.stdlib_module_names | {"scoring"}}
-    assert outside <= {"profilers.types"}
+    assert outside <= {"profilers.types", "profilers.codes"}  # result types and the code catalogue
