@@ -613,7 +613,7 @@ def score_table(results: list[CheckResult], metrics: Metrics, weights: Weights |
             )
             for i in items
         ),
-        key=lambda f: (-f.points_lost, f.code, f.dimension, -f.points),
+        key=lambda f: (-f.points_lost, f.code, f.dimension, -f.points, f.rubric, f.reason),
     )
     score = round(min(100.0, max(0.0, score_exact)), 2)
     return ScoreCard(
