@@ -19,6 +19,7 @@ import contextlib
 import difflib
 import hashlib
 import json
+import math
 import threading
 import uuid
 from collections import Counter
@@ -474,14 +475,11 @@ def suite_from_table(table: Table, name: str) -> dict[str, Any]:
         if dtype.is_numeric():
             types = _INT_TYPES + (_FLOAT_TYPES if nulls else []) if dtype.is_integer() else _FLOAT_TYPES
             expectations.append(_expect("expect_column_values_to_be_in_type_list", column=c, type_list=types))
-            expectations.append(
-                _expect(
-                    "expect_column_values_to_be_between",
-                    column=c,
-                    min_value=_plain(facts[f"{c}\0min"]),
-                    max_value=_plain(facts[f"{c}\0max"]),
+            low, high = _plain(facts[f"{c}\0min"]), _plain(facts[f"{c}\0max"])
+            if low is not None or high is not None:  # GX needs one bound at least
+                expectations.append(
+                    _expect("expect_column_values_to_be_between", column=c, min_value=low, max_value=high)
                 )
-            )
         elif dtype == pl.String:
             expectations.append(
                 _expect(
@@ -497,6 +495,8 @@ def suite_from_table(table: Table, name: str) -> dict[str, Any]:
                 )
         if distinct <= SET_MAX and filled >= 2 * distinct and distinct < filled:
             values = frame.get_column(c).drop_nulls().unique().to_list()
+            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                continue  # infinity or NaN cannot be written in a JSON value set
             expectations.append(
                 _expect(
                     "expect_column_values_to_be_in_set", column=c, value_set=sorted(_plain(v) for v in values)
@@ -530,7 +530,10 @@ def _expect(kind: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready scalar (Polars gives Python scalars; dates stay strings here)."""
+    """A JSON-ready scalar (Polars gives Python scalars; dates stay strings here). A number past
+    the float range (``1e400`` reads as infinity) or NaN is not JSON: None, an open bound."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.api.auth import AUTH_RESPONSES, CallerDep
 from app.api.deps import RepoDep
@@ -52,11 +52,17 @@ SUITE_BODY = {
     summary="The Great Expectations suite a scored dataset meets",
     description="A GX 1.x suite generated from the dataset as profiled: its columns, not-null where no value "
     "is missing, unique where none repeats, numeric types and ranges, date patterns, value lengths and the "
-    "value sets of low-cardinality columns. Run it in your own pipeline to keep the data this way.",
+    "value sets of low-cardinality columns. Run it in your own pipeline to keep the data this way. The suite "
+    "is built once, when the report is made, and served as stored (`meta.basis` `rows`); a report made "
+    "before suites were stored gets the weaker suite of its column statistics (`meta.basis` "
+    "`column statistics`). A bound beyond the float range is left open.",
     responses=READ_RESPONSES,
 )
-async def report_expectations(report_id: str, repo: RepoDep) -> JSONResponse:
-    return JSONResponse(await run_in_threadpool(service.export_suite, repo, report_id))
+async def report_expectations(report_id: str, repo: RepoDep) -> Response:
+    suite = await run_in_threadpool(service.export_suite, repo, report_id)
+    if isinstance(suite, str):  # stored JSON text, served as it is
+        return Response(suite, media_type="application/json")
+    return JSONResponse(suite)
 
 
 @router.get(

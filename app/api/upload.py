@@ -116,8 +116,9 @@ async def receive_upload(
         "on_header_end": collector.on_header_end,
         "on_headers_finished": collector.on_headers_finished,
     }
-    parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
     try:
+        # Inside the try: the parser refuses some boundaries (longer than 256 characters) at once.
+        parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()

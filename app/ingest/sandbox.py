@@ -85,6 +85,8 @@ class Isolated:
     rows: KeptRows | None = None
     signatures: Any = None
     """The table's ``profilers.signatures.Signatures`` when asked for (None for a fatal table)."""
+    suite: dict[str, Any] | None = None
+    """The GX suite the table meets when asked for (None for a fatal table)."""
     limit: str | None = None
     """None when the worker finished; else ``memory``, ``cpu``, ``time`` or ``crash``."""
 
@@ -116,6 +118,8 @@ class _Task:
     signatures: bool
     options: dict[str, Any]
     """Further keyword arguments of ``score_file`` (a declared suite or schema)."""
+    suite_name: str | None = None
+    """Build the GX suite the table meets under this name (``profilers.expectations``)."""
 
 
 def _serve(conn: Connection, limits: Limits) -> None:
@@ -162,8 +166,10 @@ def _score_task(conn: Connection, task: _Task) -> bool:
                 kept["types"] = [s.type for s in table.stats]
             if task.signatures:
                 kept["signatures"] = _signatures(table)
+            if task.suite_name is not None:
+                kept["suite"] = table_suite(table, task.suite_name)
 
-        wants = task.rows_path is not None or task.signatures
+        wants = task.rows_path is not None or task.signatures or task.suite_name is not None
         report = score_file(
             Path(task.path),
             task.name,
@@ -179,6 +185,17 @@ def _score_task(conn: Connection, task: _Task) -> bool:
     except Exception as exc:  # a bug, not the file's fault: the parent reports it as a crash
         conn.send(("error", f"{type(exc).__name__}: {exc}", None))
     return False
+
+
+def table_suite(table: Any, name: str) -> dict[str, Any] | None:
+    """The GX suite ``table`` meets (None when building it failed: the report stands without)."""
+    try:
+        from profilers.expectations import suite_from_table
+
+        return suite_from_table(table, name)
+    except Exception:  # a suite failure never fails the scoring of the file
+        log.exception("expectation suite of %s failed", table.source.sha256[:12])
+        return None
 
 
 def _signatures(table: Any) -> Any:
@@ -373,20 +390,22 @@ def score_isolated(
     rows_dir: Path | None = None,
     workers: int | None = None,
     signatures: bool = False,
+    suite_name: str | None = None,
     **options: Any,
 ) -> Isolated:
     """Score ``path`` in a worker process under ``limits``. With ``rows_dir`` the worker also
-    writes the loaded rows there as Parquet (``Isolated.rows``; the caller stores and removes
-    them); with ``signatures`` it returns the table's signatures. ``options`` go to
-    ``score_file`` (``suite``, ``schema``). Never raises on the file: a worker that hits a limit
-    or dies gives a fatal report."""
+        writes the loaded rows there as Parquet (``Isolated.rows``; the caller stores and removes
+        them); with ``signatures`` it returns the table's signatures. ``options`` go to
+        ``score_file`` (``suite``, ``schema``); with ``suite_name`` the worker also builds the GX
+    suite the table meets (``Isolated.suite``). Never raises on the file: a worker that hits a limit
+        or dies gives a fatal report."""
     rows_path = None
     if rows_dir is not None:
         rows_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=rows_dir, prefix="rows-", suffix=".parquet")
         os.close(fd)
         rows_path = tmp
-    task = _Task(str(path), name, sha256, url, rows_path, signatures, options)
+    task = _Task(str(path), name, sha256, url, rows_path, signatures, options, suite_name)
     out = _pool(limits, workers or default_workers()).run(task)
     if out.limit is None and out.message is not None:
         kept = out.message[2]
@@ -395,7 +414,7 @@ def score_isolated(
             rows = KeptRows(kept["labels"], kept["types"], Path(rows_path))
         elif rows_path is not None:
             Path(rows_path).unlink(missing_ok=True)
-        return Isolated(out.message[1], rows, kept.get("signatures"))
+        return Isolated(out.message[1], rows, kept.get("signatures"), kept.get("suite"))
     if rows_path is not None:
         Path(rows_path).unlink(missing_ok=True)
     assert out.limit is not None
@@ -519,10 +538,12 @@ def score_in_worker(
     save_signatures: Callable[[Any], None] | None = None,
     suite: Any = None,
     schema: Any = None,
+    save_suite: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """``score_file`` in a worker: the report; the loaded rows handed to ``save_rows(labels,
-    types, arrow_table)`` and the signatures to ``save_signatures(signatures)`` in this process
-    (the one that owns the database). A declared ``suite`` or ``schema`` is applied in the worker."""
+        types, arrow_table)`` and the signatures to ``save_signatures(signatures)`` in this process
+        (the one that owns the database). A declared ``suite`` or ``schema`` is applied in the worker;
+    the GX suite the table meets is built there too and handed to ``save_suite(suite)``."""
     options = {k: v for k, v in (("suite", suite), ("schema", schema)) if v is not None}
     want_signatures = save_signatures is not None
     with tempfile.TemporaryDirectory(prefix="odq-rows-") as rows_dir:
@@ -534,6 +555,7 @@ def score_in_worker(
             url=url,
             rows_dir=Path(rows_dir) if save_rows is not None else None,
             signatures=want_signatures,
+            suite_name=name if save_suite is not None else None,
             **options,
         )
         if save_rows is not None and done.rows is not None:
@@ -542,4 +564,6 @@ def score_in_worker(
             save_rows(done.rows.labels, done.rows.types, pq.read_table(done.rows.parquet))
         if save_signatures is not None and done.limit is None and not done.report.get("fatal"):
             save_signatures(done.signatures)
+        if save_suite is not None and done.suite is not None:
+            save_suite(done.suite)
     return done.report

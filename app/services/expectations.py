@@ -9,14 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from app.errors import InvalidRequest, NotFound
 from app.storage.keys import valid_portal
 from app.storage.repository import Repository
 from app.storage.suites import SuiteStore
 from profilers import expectations as gx_suites
-from profilers.context import SourceInfo, Structure, Table
+from profilers.context import Table
 from profilers.expectations import Suite, SuiteError
 from profilers.schema import SchemaError, TableSchema, check_schema, parse_schema
 from profilers.types import CheckResult
@@ -186,43 +184,33 @@ def portal_suite(repo: Repository, portal: str | None) -> Suite | None:
 # ---- export ----------------------------------------------------------------------------------
 
 
-def export_suite(repo: Repository, report_id: str) -> dict[str, Any]:
-    """The GX suite the dataset of a stored report meets: from its kept rows (min/max, value sets,
-    patterns), or from the report's column statistics when the rows were not kept."""
+def store_report_suite(repo: Repository, report: Mapping[str, Any], suite: dict[str, Any] | None) -> None:
+    """Keep the suite built with ``report`` (from its loaded rows, in the parsing worker), so
+    ``GET /api/v1/reports/{id}/expectations`` serves it as stored. A fatal report, or one whose
+    suite could not be built, keeps none: its suite is the one of its column statistics."""
+    if suite is None or report.get("fatal"):
+        return
+    suite = {**suite, "meta": {**suite.get("meta", {}), **_meta(report, "rows")}}
+    SuiteStore(repo).put_report_suite(str(report["id"]), "rows", suite)
+
+
+def export_suite(repo: Repository, report_id: str) -> str | dict[str, Any]:
+    """The GX suite the dataset of a stored report meets: the one built from its rows when the
+    report was made (as stored JSON text), else (a report made before suites were stored, a fatal
+    one, or a catalog run's) the weaker suite of the report's column statistics, which costs time
+    linear in its columns. Never rebuilds from the rows in this process."""
+    stored = SuiteStore(repo).report_suite_text(report_id)
+    if stored is not None:
+        return stored
     report = repo.get_report(report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.", code="report-not-found")
     source = report.get("source") or {}
     name = str(source.get("name") or report_id)
-    rows = SuiteStore(repo).loaded_rows(str(source.get("sha256") or "")) if not report.get("fatal") else None
-    if rows is not None:
-        labels, arrow = rows
-        table = _table(source, labels, pl.from_arrow(arrow))  # type: ignore[arg-type]
-        suite = gx_suites.suite_from_table(table, name)
-        basis = "rows"
-    else:
-        suite = gx_suites.suite_from_columns(report.get("columns") or [], int(source.get("rows") or 0), name)
-        basis = "column statistics"
-    suite["meta"].update({"report_id": report_id, "sha256": source.get("sha256"), "basis": basis})
+    suite = gx_suites.suite_from_columns(report.get("columns") or [], int(source.get("rows") or 0), name)
+    suite["meta"].update(_meta(report, "column statistics"))
     return suite
 
 
-def _table(source: Mapping[str, Any], labels: list[str], frame: pl.DataFrame) -> Table:
-    cols = [f"c{i}" for i in range(1, len(labels) + 1)]
-    data = frame.select(
-        pl.col("__row").cast(pl.Int64),
-        *[
-            pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String).alias(c)
-            for c in cols
-        ],
-    ).with_columns(__width=pl.lit(len(labels), pl.Int64), __extra=pl.lit(None, pl.String))
-    info = SourceInfo(
-        name=str(source.get("name") or ""),
-        sha256=str(source.get("sha256") or ""),
-        bytes=int(source.get("bytes") or 0),
-        format=str(source.get("format") or ""),
-        header_row=source.get("header_row"),
-        rows=data.height,
-        columns=len(labels),
-    )
-    return Table(info, Structure(), labels, data)
+def _meta(report: Mapping[str, Any], basis: str) -> dict[str, Any]:
+    return {"report_id": report["id"], "sha256": (report.get("source") or {}).get("sha256"), "basis": basis}

@@ -13,7 +13,7 @@ from typing import Any
 from app.errors import NotFound
 from app.ingest.blobs import Blob
 from app.ingest.load import load_table
-from app.ingest.sandbox import Limits, score_in_worker
+from app.ingest.sandbox import Limits, score_in_worker, table_suite
 from app.observability import note_scored
 from app.services import expectations as declared
 from app.services.report import build_report, mark_currency
@@ -85,8 +85,12 @@ def score_blob(
         if stored is not None:
             return stored
 
+    built: dict[str, Any] = {}
+    """The GX suite the table meets, built with the report (``built["suite"]``)."""
+
     def keep(table: Table) -> None:
         assert repo is not None
+        built["suite"] = table_suite(table, name)
         if store_rows:
             rows = table.data.select("__row", *table.cols).to_arrow()
             repo.save_rows(blob.sha256, table.labels, [s.type for s in table.stats], rows)
@@ -110,7 +114,15 @@ def score_blob(
         rows_to = save_rows if repo is not None and store_rows else None
         sigs_to = save_signatures if repo is not None else None
         report = score_in_worker(
-            blob.path, name, blob.sha256, limits, url=url, save_rows=rows_to, save_signatures=sigs_to, **given
+            blob.path,
+            name,
+            blob.sha256,
+            limits,
+            url=url,
+            save_rows=rows_to,
+            save_signatures=sigs_to,
+            save_suite=(lambda suite: built.update(suite=suite)) if repo is not None else None,
+            **given,
         )
     else:
         report = score_file(
@@ -121,6 +133,8 @@ def score_blob(
     src = report["source"]
     repo.upsert_resource(blob.sha256, blob.size, src.get("format"), src.get("encoding"), name, str(blob.path))
     saved = repo.save_report(report, options)
+    if saved["id"] == report["id"]:
+        declared.store_report_suite(repo, saved, built.get("suite"))
     note_scored(int(src.get("rows") or 0), blob.size, cached=saved["id"] != report["id"])
     return Scored(saved, stored=True, cached=saved["id"] != report["id"])
 

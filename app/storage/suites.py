@@ -1,22 +1,16 @@
-"""SQL of expectation suites (one per portal) and of reading back a resource's loaded rows, for
-generating the suite a dataset meets. Wraps the Store like ``repository`` does; values are bound
-as parameters, never formatted into SQL."""
+"""SQL of expectation suites: one per portal (``expectation_suites``) and the suite each report's
+dataset meets, built when the report was made (``report_suites``). Wraps the Store like
+``repository`` does; values are bound as parameters, never formatted into SQL."""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.storage.repository import Repository
 from app.storage.store import Store
-
-if TYPE_CHECKING:  # pyarrow is only needed where rows are read back: keep it off `odq score`'s start-up
-    import pyarrow as pa
-
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +34,7 @@ class StoredSuite:
 
 
 class SuiteStore:
-    """The ``expectation_suites`` table and read access to ``data."r_<sha256>"``."""
+    """The ``expectation_suites`` (per portal) and ``report_suites`` (per report) tables."""
 
     def __init__(self, store: Store | Repository) -> None:
         self.store: Store = store.store if isinstance(store, Repository) else store
@@ -100,17 +94,25 @@ class SuiteStore:
             cur.execute("DELETE FROM expectation_suites WHERE portal = ?", [portal])
         return bool(found[0][0])
 
-    def loaded_rows(self, sha256: str) -> tuple[list[str], pa.Table] | None:
-        """The labels and the rows (``__row``, ``c1..cN`` as text) kept for a resource, or None
-        when its rows were not kept."""
-        if not _SHA256_RE.match(sha256):
-            return None
-        cur = self.store.cursor()
-        labels = cur.execute(
-            "SELECT label FROM resource_columns WHERE resource_sha256 = ? ORDER BY field", [sha256]
-        ).fetchall()
-        if not labels:
-            return None
-        # sha256 is checked hex: safe as part of an identifier.
-        table = cur.sql(f'SELECT * FROM data."r_{sha256}" ORDER BY "__row"').to_arrow_table()
-        return [r[0] for r in labels], table
+    def put_report_suite(self, report_id: str, basis: str, suite: dict[str, Any]) -> None:
+        """Store the suite of ``report_id`` (kept as it is when one is already stored: a report's
+        dataset never changes)."""
+        text = json.dumps(suite, ensure_ascii=False, allow_nan=False)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self.store.transaction() as cur:
+            cur.execute(
+                """
+                INSERT INTO report_suites (report_id, basis, expectations, suite_json, created_at)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING
+                """,
+                [report_id, basis, len(suite.get("expectations") or ()), text, now],
+            )
+
+    def report_suite_text(self, report_id: str) -> str | None:
+        """The stored suite of ``report_id`` as its JSON text, or None when none was stored."""
+        row = (
+            self.store.cursor()
+            .execute("SELECT suite_json FROM report_suites WHERE report_id = ?", [report_id])
+            .fetchone()
+        )
+        return None if row is None else str(row[0])

@@ -138,8 +138,21 @@ def test_generated_suite_round_trip(client: TestClient) -> None:
 
 
 def test_generated_suite_without_kept_rows(data_dir: Path) -> None:
+    """The suite is built from the rows when the report is made, whether or not they are kept."""
     with TestClient(create_app(Settings(data_dir=data_dir, store_rows=False))) as client:
         report = post(client, CALENDAR).json()
+        suite = client.get(f"/api/v1/reports/{report['id']}/expectations").json()
+    assert suite["meta"]["basis"] == "rows"
+    assert "expect_column_values_to_be_in_set" in {e["type"] for e in suite["expectations"]}
+
+
+def test_report_without_stored_suite_gets_column_statistics_suite(data_dir: Path) -> None:
+    """A report made before suites were stored: the suite of its column statistics."""
+    app = create_app(Settings(data_dir=data_dir))
+    with TestClient(app) as client:
+        report = post(client, CALENDAR).json()
+        with app.state.store.transaction() as cur:
+            cur.execute("DELETE FROM report_suites")
         suite = client.get(f"/api/v1/reports/{report['id']}/expectations").json()
     assert suite["meta"]["basis"] == "column statistics"
     assert suite["expectations"][0]["kwargs"]["column_list"] == ["西元日期", "星期", "是否放假", "備註"]
