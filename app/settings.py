@@ -104,6 +104,28 @@ class Settings(BaseSettings):
         description="Most uploads waiting for a scoring worker; above it POST /api/v1/score answers 503 "
         "`queue-full` with Retry-After.",
     )
+    # -- the work one request may cause: a cheap request never buys expensive work --
+    suite_max_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest Great Expectations suite or Table Schema a caller may send (the `expectations` and "
+        "`schema` upload fields, a portal's suite), in bytes; above it 413 `suite-too-large` / "
+        "`schema-too-large` (400 `field-too-long` in a multipart form).",
+    )
+    suite_max_rules: int = Field(
+        1000,
+        ge=1,
+        description="Most expectations in a suite, and most fields plus constraints and keys in a Table Schema, "
+        "a caller may send; above it 422 `too-many-rules`. Each expectation costs a scoring worker about "
+        "30 ms of CPU on a small file, more on a large one.",
+    )
+    shutdown_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="On SIGTERM/SIGINT: seconds `odq serve` waits for requests in flight and running score "
+        "jobs before it exits; parsing workers and downloads still running then are ended (their jobs "
+        "resume at the next start).",
+    )
     fetch_allow: str = Field(
         "",
         description="Comma-separated hosts or CIDRs (e.g. `127.0.0.1,10.1.0.0/16,data.intranet`) the SSRF guard "

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from app.api.auth import AUTH_RESPONSES, CallerDep
-from app.api.deps import RepoDep
+from app.api.deps import RepoDep, SettingsDep
 from app.errors import PayloadTooLarge
 from app.services import expectations as service
 
@@ -23,10 +23,10 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **AUTH_RESPONSES,
     404: {"description": "Not a valid portal name", "content": _ERROR},
-    413: {"description": "The suite is larger than 1 MiB", "content": _ERROR},
+    413: {"description": "The suite is larger than ODQ_SUITE_MAX_BYTES (suite-too-large)", "content": _ERROR},
     422: {
-        "description": "Not a usable suite: invalid-suite, unknown-expectation (lists the unknown types), "
-        "invalid-expectation",
+        "description": "Not a usable suite: invalid-suite, too-many-rules (more expectations than "
+        "ODQ_SUITE_MAX_RULES), unknown-expectation (lists the unknown types), invalid-expectation",
         "content": _ERROR,
     },
 }
@@ -85,22 +85,28 @@ def get_portal_expectations(portal: str, repo: RepoDep) -> JSONResponse:
     openapi_extra=SUITE_BODY,
 )
 async def put_portal_expectations(
-    portal: str, request: Request, repo: RepoDep, caller: CallerDep
+    portal: str, request: Request, repo: RepoDep, caller: CallerDep, settings: SettingsDep
 ) -> JSONResponse:
     caller.require_write(portal)
-    body = await _body(request, service.MAX_DECLARED_BYTES)
+    limits = service.DeclaredLimits.of(settings)
+    body = await _body(request, limits.max_bytes)
     by = caller.key_id or caller.kind
-    return JSONResponse(await run_in_threadpool(service.put_portal_suite, repo, portal, body, by))
+    return JSONResponse(await run_in_threadpool(service.put_portal_suite, repo, portal, body, by, limits))
 
 
 async def _body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit``."""
+    too_large = PayloadTooLarge(
+        f"The suite is larger than {limit:,} bytes (ODQ_SUITE_MAX_BYTES).",
+        code="suite-too-large",
+        limit_bytes=limit,
+    )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("The suite is larger than 1 MiB.", code="suite-too-large")
+        raise too_large
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise PayloadTooLarge("The suite is larger than 1 MiB.", code="suite-too-large")
+            raise too_large
     return bytes(data)

@@ -157,9 +157,17 @@ async def score(
     def read_rules(fields: dict[str, str], filename: str | None) -> None:
         if fields.get("url", "").strip() and filename is not None:  # refused before the file is kept
             raise BadRequest("Send either a file or a url, not both.", code="file-and-url")
-        rules["suite"], rules["schema"] = declared.read_upload_fields(fields, service.safe_name(filename))
+        rules["suite"], rules["schema"] = declared.read_upload_fields(
+            fields, service.safe_name(filename), declared.DeclaredLimits.of(settings)
+        )
 
-    upload = await receive_upload(request, settings.blob_dir, settings.max_upload_bytes, read_rules)
+    upload = await receive_upload(
+        request,
+        settings.blob_dir,
+        settings.max_upload_bytes,
+        read_rules,
+        declared_max=settings.suite_max_bytes,
+    )
     if upload.fields.get("url", "").strip():
         return await _score_url(upload.fields["url"], settings, repo)
     if upload.blob is None:

@@ -15,8 +15,9 @@ from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from app.ingest.blobs import Blob, BlobWriter
 
 MAX_FIELD_BYTES = 64 * 1024
-FIELD_LIMITS = {"expectations": 1024 * 1024, "schema": 1024 * 1024}
-"""Larger limits of the fields that carry a Great Expectations suite or a Table Schema."""
+DECLARED_FIELDS = ("expectations", "schema")
+"""The fields that carry a Great Expectations suite or a Table Schema: their limit is
+ODQ_SUITE_MAX_BYTES (``declared_max``), the others' MAX_FIELD_BYTES."""
 MULTIPART_OVERHEAD = 64 * 1024
 
 
@@ -28,9 +29,10 @@ class Upload:
 
 
 class _Collector:
-    def __init__(self, blob_dir: Path, limit: int) -> None:
+    def __init__(self, blob_dir: Path, limit: int, declared_max: int) -> None:
         self.blob_dir = blob_dir
         self.limit = limit
+        self.declared_max = declared_max
         self.upload = Upload()
         self.writer: BlobWriter | None = None
         self._headers: dict[str, str] = {}
@@ -78,8 +80,13 @@ class _Collector:
             self.writer.write(data[start:end])
         else:
             self._value += data[start:end]
-            if len(self._value) > FIELD_LIMITS.get(self._name or "", MAX_FIELD_BYTES):
-                raise BadRequest(f"Form field {self._name!r} is too long.", code="field-too-long")
+            most = self.declared_max if self._name in DECLARED_FIELDS else MAX_FIELD_BYTES
+            if len(self._value) > most:
+                raise BadRequest(
+                    f"Form field {self._name!r} is longer than {most:,} bytes"
+                    + (" (ODQ_SUITE_MAX_BYTES)." if self._name in DECLARED_FIELDS else "."),
+                    code="field-too-long",
+                )
 
     def on_part_end(self) -> None:
         if not self._is_file and self._name:
@@ -91,6 +98,8 @@ async def receive_upload(
     blob_dir: Path,
     limit: int,
     check_fields: Callable[[dict[str, str], str | None], None] | None = None,
+    *,
+    declared_max: int = 1024 * 1024,
 ) -> Upload:
     """The upload, its file stored as a blob. ``check_fields(fields, filename)`` (run in a thread)
     may refuse the form fields by raising: the file is then discarded, never stored."""
@@ -106,7 +115,7 @@ async def receive_upload(
             "Split the file or ask the operator to raise ODQ_MAX_UPLOAD_MB.",
             limit_bytes=limit,
         )
-    collector = _Collector(blob_dir, limit)
+    collector = _Collector(blob_dir, limit, declared_max)
     callbacks = {
         "on_part_begin": collector.on_part_begin,
         "on_part_data": collector.on_part_data,

@@ -4,12 +4,15 @@ and export the suite a stored report's dataset meets."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.errors import InvalidRequest, NotFound
+from app.errors import InvalidRequest, NotFound, PayloadTooLarge
+from app.settings import Settings
 from app.storage.keys import valid_portal
 from app.storage.repository import Repository
 from app.storage.suites import SuiteStore
@@ -22,7 +25,10 @@ from profilers.types import CheckResult
 log = logging.getLogger(__name__)
 
 MAX_DECLARED_BYTES = 1024 * 1024
-"""Largest suite or schema accepted (a suite of thousands of expectations is a few hundred KB)."""
+"""Largest suite or schema accepted by default (ODQ_SUITE_MAX_BYTES)."""
+MAX_RULES = 1000
+"""Most expectations of a suite, or fields, constraints and keys of a schema, by default
+(ODQ_SUITE_MAX_RULES): each expectation costs a scoring worker about 30 ms of CPU."""
 SCHEMA_SUPERSEDES = "type-error"
 """The inferred-type check a declared schema replaces: the declared types are the authority."""
 
@@ -33,14 +39,58 @@ class InvalidDeclaration(InvalidRequest):
     code = "invalid-suite"
 
 
+@dataclass(frozen=True, slots=True)
+class DeclaredLimits:
+    """How large a suite or schema a caller may send (ODQ_SUITE_MAX_BYTES, ODQ_SUITE_MAX_RULES)."""
+
+    max_bytes: int = MAX_DECLARED_BYTES
+    max_rules: int = MAX_RULES
+
+    @classmethod
+    def of(cls, settings: Settings) -> DeclaredLimits:
+        return cls(settings.suite_max_bytes, settings.suite_max_rules)
+
+
+def _too_large(what: str, size: int, limits: DeclaredLimits) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The {'expectation suite' if what == 'suite' else 'schema'} is {size:,} bytes; the limit is "
+        f"{limits.max_bytes:,} (ODQ_SUITE_MAX_BYTES).",
+        code=f"{what}-too-large",
+        limit_bytes=limits.max_bytes,
+    )
+
+
+def _too_many(what: str, count: int, limits: DeclaredLimits) -> InvalidDeclaration:
+    rules = "expectations" if what == "suite" else "fields, constraints and keys"
+    return InvalidDeclaration(
+        f"The {'expectation suite' if what == 'suite' else 'schema'} has {count:,} {rules}; the limit is "
+        f"{limits.max_rules:,} (ODQ_SUITE_MAX_RULES). Split it, or run the larger one in your own pipeline.",
+        code="too-many-rules",
+        limit=limits.max_rules,
+    )
+
+
 # ---- parse -----------------------------------------------------------------------------------
 
 
-def read_suite(source: str | bytes | Mapping[str, Any]) -> Suite:
-    """A validated suite, or a 422 ``invalid-suite`` / ``unknown-expectation`` (naming every unknown
-    type) / ``invalid-expectation``."""
-    if isinstance(source, str | bytes) and len(source) > MAX_DECLARED_BYTES:
-        raise InvalidDeclaration("The expectation suite is larger than 1 MiB.", code="invalid-suite")
+def read_suite(source: str | bytes | Mapping[str, Any], limits: DeclaredLimits | None = None) -> Suite:
+    """A validated suite, or a 413 ``suite-too-large``, a 422 ``too-many-rules`` (checked before
+    any expectation is validated), ``invalid-suite``, ``unknown-expectation`` (naming every unknown
+    type) or ``invalid-expectation``."""
+    limits = limits or DeclaredLimits()
+    if isinstance(source, str | bytes):
+        size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
+        if size > limits.max_bytes:
+            raise _too_large("suite", size, limits)
+        try:
+            text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+            source = json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # parse_suite says what is wrong with it
+    if isinstance(source, Mapping):
+        items = source.get("expectations")
+        if isinstance(items, list) and len(items) > limits.max_rules:
+            raise _too_many("suite", len(items), limits)
     try:
         return gx_suites.parse_suite(source)
     except SuiteError as exc:
@@ -49,26 +99,42 @@ def read_suite(source: str | bytes | Mapping[str, Any]) -> Suite:
 
 
 def read_schema(
-    source: str | bytes | Mapping[str, Any], data_name: str | None = None, base_dir: Path | None = None
+    source: str | bytes | Mapping[str, Any],
+    data_name: str | None = None,
+    base_dir: Path | None = None,
+    limits: DeclaredLimits | None = None,
 ) -> TableSchema:
-    """A validated Table Schema (or a datapackage resource's), or a 422 ``invalid-schema`` /
-    ``resource-not-found`` / ``schema-reference``."""
-    if isinstance(source, str | bytes) and len(source) > MAX_DECLARED_BYTES:
-        raise InvalidDeclaration("The schema is larger than 1 MiB.", code="invalid-schema")
+    """A validated Table Schema (or a datapackage resource's), or a 413 ``schema-too-large``, a
+    422 ``too-many-rules``, ``invalid-schema``, ``resource-not-found`` or ``schema-reference``."""
+    limits = limits or DeclaredLimits()
+    if isinstance(source, str | bytes):
+        size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
+        if size > limits.max_bytes:
+            raise _too_large("schema", size, limits)
     try:
-        return parse_schema(source, data_name=data_name, base_dir=base_dir)
+        schema = parse_schema(source, data_name=data_name, base_dir=base_dir)
     except SchemaError as exc:
         raise InvalidDeclaration(exc.message, code=exc.code) from None
+    rules = (
+        len(schema.fields)
+        + sum(len(f.constraints) for f in schema.fields)
+        + len(schema.foreign_keys)
+        + len(schema.unique_keys)
+        + (1 if schema.primary_key else 0)
+    )
+    if rules > limits.max_rules:
+        raise _too_many("schema", rules, limits)
+    return schema
 
 
 def read_upload_fields(
-    fields: Mapping[str, str], data_name: str | None
+    fields: Mapping[str, str], data_name: str | None, limits: DeclaredLimits | None = None
 ) -> tuple[Suite | None, TableSchema | None]:
     """The optional ``expectations`` and ``schema`` form fields of an upload (empty = absent)."""
     suite_text = (fields.get("expectations") or "").strip()
     schema_text = (fields.get("schema") or "").strip()
-    suite = read_suite(suite_text) if suite_text else None
-    schema = read_schema(schema_text, data_name=data_name) if schema_text else None
+    suite = read_suite(suite_text, limits) if suite_text else None
+    schema = read_schema(schema_text, data_name=data_name, limits=limits) if schema_text else None
     return suite, schema
 
 
@@ -150,12 +216,18 @@ def _check_portal(portal: str) -> None:
         )
 
 
-def put_portal_suite(repo: Repository, portal: str, body: bytes, updated_by: str | None) -> dict[str, Any]:
+def put_portal_suite(
+    repo: Repository,
+    portal: str,
+    body: bytes,
+    updated_by: str | None,
+    limits: DeclaredLimits | None = None,
+) -> dict[str, Any]:
     """Validate and store ``portal``'s suite; its summary."""
     _check_portal(portal)
     if not body.strip():
         raise InvalidDeclaration("Send the suite as the JSON body of the request.", code="invalid-suite")
-    suite = read_suite(body)
+    suite = read_suite(body, limits)
     stored = SuiteStore(repo).put(
         portal, suite.name, suite.fingerprint, len(suite.expectations), suite.to_json(), updated_by
     )

@@ -299,7 +299,9 @@ class ScoreQueue:
             return self._fail(job_id, "the uploaded file is no longer in the blob store")
         options = job["options"]
         try:
-            suite, schema = declared.read_upload_fields(options.get("fields") or {}, job["name"])
+            suite, schema = declared.read_upload_fields(
+                options.get("fields") or {}, job["name"], declared.DeclaredLimits.of(self.settings)
+            )
             scored = scoring.score_blob(
                 Blob(job["sha256"], int(job["bytes"]), path),
                 job["name"],
