@@ -18,7 +18,8 @@ from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
 from app.services import expectations as declared
 from app.services import scoring as service
-from app.services.score_queue import ScoreQueue, ScoringFailed
+from app.services.score_queue import JobRefused, ScoreQueue, ScoringFailed
+from app.services.urls import checked_url, name_for
 from profilers import jsontext
 
 router = APIRouter(prefix="/api/v1")
@@ -138,7 +139,9 @@ UPLOAD_BODY = {
     "wait longer: `?wait=true` (up to `ODQ_SCORE_WAIT_MAX_SECONDS`), `?wait=N` or `Prefer: wait=N` "
     "(N seconds, at most that maximum; answered with `Preference-Applied`); `Prefer: respond-async` or "
     "`?wait=0` answers 202 at once unless the report is already stored. When `ODQ_SCORE_QUEUE_MAX` "
-    "uploads are already waiting: 503 `queue-full` with Retry-After. A `url` is scored within the request.",
+    "uploads are already waiting: 503 `queue-full` with Retry-After. A `url` is a score job too (downloaded by a "
+    "score worker, never in the request); its request waits up to `ODQ_SCORE_WAIT_MAX_SECONDS` unless it asks "
+    "otherwise.",
     responses={**ERRORS, **SCORING_RESPONSES, **SCORE_RESPONSES},
     openapi_extra=UPLOAD_BODY,
 )
@@ -146,12 +149,16 @@ async def score(
     request: Request, settings: SettingsDep, repo: RepoDep, caller: ScoringCallerDep
 ) -> JSONResponse:
     wait, preference = _wait_seconds(request, settings)
+    headers = {"Preference-Applied": preference} if preference else {}
+    # A URL is downloaded by a score worker, never in this request: by default the request waits
+    # (holding no thread) up to ODQ_SCORE_WAIT_MAX_SECONDS for its report.
+    url_wait, _ = _wait_seconds(request, settings, settings.score_wait_max_seconds)
     if _is_json(request):
-        return await _score_url(await _json_url(request), settings, repo)
+        return await _score_url(request, await _json_url(request), url_wait, headers)
     if _ctype(request) == "application/x-www-form-urlencoded":
         form_url = await _form_url(request)
         if form_url:
-            return await _score_url(form_url, settings, repo)
+            return await _score_url(request, form_url, url_wait, headers)
     rules: dict[str, Any] = {}
 
     def read_rules(fields: dict[str, str], filename: str | None) -> None:
@@ -169,12 +176,11 @@ async def score(
         declared_max=settings.suite_max_bytes,
     )
     if upload.fields.get("url", "").strip():
-        return await _score_url(upload.fields["url"], settings, repo)
+        return await _score_url(request, upload.fields["url"], url_wait, headers)
     if upload.blob is None:
         raise BadRequest("No file: send the data as multipart field 'file'.", code="missing-file")
     blob = upload.blob
     name = service.safe_name(upload.filename)
-    headers = {"Preference-Applied": preference} if preference else {}
     stored = await run_in_threadpool(service.find_stored, blob, name, repo, **rules)
     if stored is not None:
         return JSONResponse(stored.report, status_code=200, headers={"X-ODQ-Cached": "true", **headers})
@@ -189,15 +195,24 @@ async def score(
         options={"store_rows": settings.store_rows, "fields": fields},
         same=same,
     )
+    return await _answer(queue, job, wait, headers, repo)
+
+
+async def _answer(
+    queue: ScoreQueue, job: dict[str, Any], wait: float, headers: dict[str, str], repo: RepoDep
+) -> JSONResponse:
+    """200 with the report when the job finishes within ``wait`` seconds, else 202 with the job."""
     outcome = await queue.wait(job["id"], wait)
-    if outcome is not None and outcome.status == "done":
-        report = outcome.report
+    if outcome is not None and (outcome.status == "done" or outcome.report is not None):
+        report = outcome.report  # a failed download's report (not stored) comes this way too
         if report is None:  # finished before this request began to wait
             report = await run_in_threadpool(service.get_report, repo, str(outcome.report_id))
         cached = str(outcome.cached).lower()
         return JSONResponse(
             report, status_code=200, headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **headers}
         )
+    if outcome is not None and outcome.http_status is not None:
+        raise JobRefused(outcome.error or "refused", outcome.http_status, outcome.code or "bad-request")
     if outcome is not None:
         raise ScoringFailed(f"{outcome.error} (job {job['id']})")
     status_url = f"/api/v1/jobs/{job['id']}"
@@ -215,9 +230,12 @@ async def score(
     )
 
 
-def _wait_seconds(request: Request, settings: SettingsDep) -> tuple[float, str | None]:
+def _wait_seconds(
+    request: Request, settings: SettingsDep, default: float | None = None
+) -> tuple[float, str | None]:
     """How long this request waits for a fresh upload's report, and the preference it honours:
-    ``?wait=true|false|N`` first, then ``Prefer: wait=N`` / ``respond-async``, else the setting."""
+    ``?wait=true|false|N`` first, then ``Prefer: wait=N`` / ``respond-async``, else ``default``
+    (ODQ_SCORE_WAIT_SECONDS when not given)."""
     most = settings.score_wait_max_seconds
     given = request.query_params.get("wait")
     if given is not None:
@@ -246,7 +264,7 @@ def _wait_seconds(request: Request, settings: SettingsDep) -> tuple[float, str |
                     return seconds, f"wait={seconds:g}"
     if "respond-async" in prefer:
         return 0.0, "respond-async"
-    return settings.score_wait_seconds, None
+    return (settings.score_wait_seconds if default is None else default), None
 
 
 def _ctype(request: Request) -> str:
@@ -289,11 +307,12 @@ async def _json_url(request: Request) -> str:
     return url
 
 
-async def _score_url(url: str, settings: SettingsDep, repo: RepoDep) -> JSONResponse:
-    from app.services.urls import score_url
-
-    scored = await run_in_threadpool(score_url, url, settings, repo, limits=limits_from(settings))
-    return JSONResponse(scored.report, status_code=200, headers={"X-ODQ-Cached": str(scored.cached).lower()})
+async def _score_url(request: Request, url: str, wait: float, headers: dict[str, str]) -> JSONResponse:
+    """Queue the URL as a score job (its download runs in a score worker) and answer like an upload."""
+    url = checked_url(url)
+    queue: ScoreQueue = request.app.state.score_queue
+    job = await run_in_threadpool(queue.submit_url, url, name_for(url), origin="api")
+    return await _answer(queue, job, wait, headers, request.app.state.repo)
 
 
 @router.get(

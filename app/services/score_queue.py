@@ -1,13 +1,21 @@
 """The durable scoring queue: fresh uploads are scored by a bounded number of workers, in
 arrival order, from a job row written before any work starts.
 
-``POST /api/v1/score`` and the web form's large uploads store the file as a blob, write a
-``score_jobs`` row (``app.storage.score_jobs``) and queue its id; ``ODQ_SCORE_WORKERS`` threads
+``POST /api/v1/score`` and the web form store an upload as a blob, write a ``score_jobs`` row
+(``app.storage.score_jobs``) and queue its id; a URL to score is a job too (:meth:`submit_url`:
+the download happens in the worker, never in a request's thread). ``ODQ_SCORE_WORKERS`` threads
 take the ids first in, first out and score each blob (in a parsing worker process when parsing
 is isolated). The request waits a bounded time for the result (:meth:`ScoreQueue.wait`, an
 asyncio wait that holds no thread) and otherwise answers 202 with the job. At most
 ``ODQ_SCORE_QUEUE_MAX`` jobs wait for a worker: one more is refused at once (503 ``queue-full``
-with Retry-After), never left hanging.
+with Retry-After), never left hanging. No request scores or downloads in its own thread, so the
+server's thread pool never fills with scoring work.
+
+A client that leaves does not cancel its job (the report is stored for its next ask); each job
+is bounded by the worker limits (ODQ_WORKER_CPU_SECONDS, ODQ_WORKER_TIMEOUT_S) and a download by
+ODQ_FETCH_DEADLINE. At shutdown the workers stop taking jobs and the server waits up to
+ODQ_SHUTDOWN_SECONDS for those running; what is left is ended with the process and resumed at the
+next start.
 
 At start-up (:meth:`ScoreQueue.start`) the jobs a crash or a shutdown left queued or running are
 queued again, oldest first, and scored from their blobs. A stored report is keyed by the bytes,
@@ -36,6 +44,7 @@ from app.ingest.sandbox import default_workers, limits_from
 from app.services import expectations as declared
 from app.services import scoring
 from app.services.scoring import Scored
+from app.services.urls import score_url
 from app.settings import Settings
 from app.storage.repository import Repository
 from app.storage.score_jobs import ScoreJobs
@@ -68,6 +77,15 @@ class ScoringFailed(AppError):
     code = "internal-error"
 
 
+class JobRefused(AppError):
+    """The job of the request was refused for what the request asked (a URL the guard refuses in
+    the worker, a robots.txt that forbids it): its 4xx status and code."""
+
+    def __init__(self, message: str, status: int, code: str) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     status: str  # done | failed
@@ -75,7 +93,13 @@ class Outcome:
     cached: bool = False
     error: str | None = None
     report: dict[str, Any] | None = None
-    """The report itself, handed to the requests waiting when the job finished (not kept)."""
+    """The report itself, handed to the requests waiting when the job finished (not kept). A URL
+    whose download failed has a report (score 0, ``download-failed``) that is not stored: its job
+    is failed, but its waiters get that report."""
+    http_status: int | None = None
+    """A job refused for its request (a URL the guard refuses): the 4xx status to answer."""
+    code: str | None = None
+    """The stable error code of that refusal."""
 
 
 After = Callable[[Scored], None]
@@ -167,8 +191,32 @@ class ScoreQueue:
                         self._keys[job["id"]] = same
             return job
 
+    def submit_url(
+        self,
+        url: str,
+        name: str,
+        *,
+        origin: str,
+        options: dict[str, Any] | None = None,
+        after: After | None = None,
+    ) -> dict[str, Any]:
+        """Queue the download and scoring of ``url`` (already checked by ``check_url``) as a job;
+        the same URL while its job is unfinished joins that job. Raises :class:`QueueFull`."""
+        same = f"url {url} {(options or {}).get('portal') or ''}"
+        with self._submit:
+            with self._cond:
+                joined = self._same.get(same)
+            if joined is not None:
+                return joined
+            job = self._create(None, name, origin, {**(options or {}), "url": url}, after)
+            with self._cond:
+                if job["id"] in self._queue or job["id"] in self._running:
+                    self._same[same] = job
+                    self._keys[job["id"]] = same
+            return job
+
     def _create(
-        self, blob: Blob, name: str, origin: str, options: dict[str, Any] | None, after: After | None
+        self, blob: Blob | None, name: str, origin: str, options: dict[str, Any] | None, after: After | None
     ) -> dict[str, Any]:
         with self._cond:
             if len(self._queue) + self._reserved >= self.max_queued:
@@ -182,10 +230,10 @@ class ScoreQueue:
         try:
             job = self.jobs.create(
                 origin=origin,
-                sha256=blob.sha256,
+                sha256=blob.sha256 if blob is not None else "",
                 name=name,
-                size=blob.size,
-                blob_path=str(blob.path),
+                size=blob.size if blob is not None else 0,
+                blob_path=str(blob.path) if blob is not None else "",
                 options=options,
             )
         except BaseException:
@@ -294,6 +342,8 @@ class ScoreQueue:
         attempts = self.jobs.start(job_id)
         if attempts > MAX_ATTEMPTS:
             return self._fail(job_id, f"scoring was interrupted {attempts - 1} times; the job is given up")
+        if job["options"].get("url"):
+            return self._run_url(job_id, job, after)
         path = Path(job["blob_path"])
         if not path.is_file():
             return self._fail(job_id, "the uploaded file is no longer in the blob store")
@@ -317,12 +367,43 @@ class ScoreQueue:
 
                 add_report(self.repo, str(options["portal"]), scored.report, job["name"])
         except AppError as exc:
-            return self._fail(job_id, exc.message)
+            return self._fail(job_id, exc.message, exc)
         except Exception as exc:
             if self._stop.is_set():
                 raise
             log.exception("score job %s failed: %s", job_id, exc)
             return self._fail(job_id, INTERNAL_ERROR)
+        return self._done(job_id, scored, after)
+
+    def _run_url(self, job_id: str, job: dict[str, Any], after: After | None) -> Outcome:
+        """Download the job's URL (guarded, within ODQ_FETCH_DEADLINE) and score it."""
+        options = job["options"]
+        url = str(options["url"])
+        try:
+            scored = score_url(url, self.settings, self.repo, limits=limits_from(self.settings))
+            if options.get("portal"):
+                from app.services.portals import add_report
+
+                name = str(scored.report["source"].get("name") or url)
+                add_report(self.repo, str(options["portal"]), scored.report, name, url)
+        except AppError as exc:
+            return self._fail(job_id, exc.message, exc)
+        except Exception as exc:
+            if self._stop.is_set():
+                raise
+            log.exception("score job %s (a URL) failed: %s", job_id, exc)
+            return self._fail(job_id, INTERNAL_ERROR)
+        if not scored.stored:  # the download failed: a report of score 0, not stored
+            source = scored.report.get("source") or {}
+            error = f"download-failed: {source.get('error_code') or 'no content'}"
+            if options.get("portal"):  # kept in the portal's datasets: the job is done
+                self.jobs.finish(job_id, "done", str(scored.report["id"]))
+                return Outcome("done", str(scored.report["id"]), report=scored.report)
+            self.jobs.finish(job_id, "failed", error=error)
+            return Outcome("failed", error=error, report=scored.report)
+        return self._done(job_id, scored, after)
+
+    def _done(self, job_id: str, scored: Scored, after: After | None) -> Outcome:
         report_id = str(scored.report["id"])
         self.jobs.finish(job_id, "done", report_id)
         if after is not None:
@@ -332,8 +413,10 @@ class ScoreQueue:
                 log.exception("after score job %s", job_id)
         return Outcome("done", report_id, cached=scored.cached, report=scored.report)
 
-    def _fail(self, job_id: str, error: str) -> Outcome:
+    def _fail(self, job_id: str, error: str, exc: AppError | None = None) -> Outcome:
         self.jobs.finish(job_id, "failed", error=error)
+        if exc is not None and 400 <= exc.status < 500:
+            return Outcome("failed", error=error, http_status=exc.status, code=exc.code)
         return Outcome("failed", error=error)
 
     def _publish(self, job_id: str, outcome: Outcome) -> None:

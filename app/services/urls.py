@@ -40,6 +40,17 @@ def name_for(url: str, content_type: str | None = None) -> str:
     return name
 
 
+def checked_url(url: str) -> str:
+    """``url`` stripped, or a 400 ``bad-url`` when it is not an absolute http(s) URL with a host
+    (the syntax part of the guard, before a job is queued; the addresses are checked when fetched)."""
+    url = url.strip()
+    try:
+        check_url(url)
+    except FetchError as exc:
+        raise BadRequest(exc.message, code=exc.code) from exc
+    return url
+
+
 def score_url(
     url: str,
     settings: Settings,
