@@ -37,6 +37,8 @@ from app.ingest.fetch import is_url
 from app.ingest.sandbox import limits_from
 from app.services import portals as portal_service
 from app.services import scoring as scoring_service
+from app.services.score_queue import JobRefused, QueueFull, ScoreQueue
+from app.services.urls import checked_url, name_for
 from app.settings import Settings
 from app.storage.previews import PreviewReader
 from app.web import svg, views
@@ -271,32 +273,63 @@ async def upload(
     if url:
         raise BadRequest("Send either a file or a URL, not both.", code="file-and-url")
     name = scoring_service.safe_name(received.filename)
-    store_rows = settings.store_rows
-    limits = limits_from(settings)
-
     state = request.app.state
-
-    def work() -> str:
-        report = scoring_service.score_blob(blob, name, repo, None, store_rows, limits=limits).report
-        if portal:
-            portal_service.add_report(repo, portal, report, name)
-        _preview_data(state, repo, report)  # read the preview now, so the report page opens at once
-        return str(report["id"])
-
-    if blob.size > settings.web_background_mb * 1024 * 1024:
-        # A durable score job (the same queue as the API): it survives a restart.
-        queue = state.score_queue
+    queue: ScoreQueue = state.score_queue
+    # Every upload is a durable score job of the same bounded queue as the API (it survives a
+    # restart; 503 with Retry-After when the queue is full): no request scores in its own thread.
+    try:
         job = await run_in_threadpool(
             queue.submit,
             blob,
             name,
             origin="web",
-            options={"store_rows": store_rows, "portal": portal or None},
-            after=lambda scored: _preview_data(state, repo, scored.report),
+            options={"store_rows": settings.store_rows, "portal": portal or None},
+            after=_reads_preview(state, repo),
         )
+    except QueueFull as exc:
+        raise _busy(exc, name) from None
+    if blob.size > settings.web_background_mb * 1024 * 1024:
         return RedirectResponse(f"/progress/{job['id']}", status_code=303)
-    report_id = await run_in_threadpool(work)
-    return RedirectResponse(f"/reports/{report_id}", status_code=303)
+    # A small file: the browser waits for its report (an asyncio wait, holding no thread).
+    return await _follow(request, queue, job, settings)
+
+
+def _reads_preview(state: Any, repo: Any) -> Callable[[Any], None]:
+    """A job's follow-up: read the report's preview once it is stored, so its page opens at once."""
+
+    def after(scored: Any) -> None:
+        _preview_data(state, repo, scored.report)
+
+    return after
+
+
+def _busy(exc: QueueFull, name: str) -> QueueFull:
+    """The queue-full refusal of the form, naming the file the visitor chose (a browser cannot
+    keep it chosen on the next page)."""
+    retry = int(exc.headers["Retry-After"])
+    return QueueFull(
+        f"The server is busy: too many files are waiting to be scored. {name!r} was not scored; "
+        f"choose it again and send it in {retry} s.",
+        retry,
+    )
+
+
+async def _follow(
+    request: Request, queue: ScoreQueue, job: Mapping[str, Any], settings: Settings
+) -> Response:
+    """The report page once the job is done (within ODQ_SCORE_WAIT_MAX_SECONDS), else its progress
+    page; a URL the worker refused is the refusal's error page, a failed download its report."""
+    outcome = await queue.wait(str(job["id"]), settings.score_wait_max_seconds)
+    if outcome is not None and outcome.status == "done" and outcome.report_id:
+        return RedirectResponse(f"/reports/{outcome.report_id}", status_code=303)
+    if outcome is not None and outcome.http_status is not None:
+        raise JobRefused(outcome.error or "refused", outcome.http_status, outcome.code or "bad-request")
+    if outcome is not None and outcome.report is not None:
+        # A download that failed is a report (score 0, download-failed) that is not stored: show it as is.
+        t, _ = translator(request)
+        view = views.build_report_view(outcome.report, load_weights(), t)
+        return render(request, "report.html", {"v": view, "r": outcome.report, "downloads": []})
+    return RedirectResponse(f"/progress/{job['id']}", status_code=303)
 
 
 def _check_portal_writer(request: Request, caller: Any, portal: str, key: str) -> None:
@@ -313,24 +346,22 @@ def _check_portal_writer(request: Request, caller: Any, portal: str, key: str) -
 
 
 async def _score_url(request: Request, url: str, settings: Settings, repo: Any, portal: str) -> Response:
-    from app.services.urls import score_url
-
-    def work() -> tuple[dict[str, Any], bool]:
-        scored = score_url(url, settings, repo, limits=limits_from(settings))
-        if portal:
-            portal_service.add_report(
-                repo, portal, scored.report, str(scored.report["source"].get("name") or url), url
-            )
-            return scored.report, True
-        return scored.report, scored.stored
-
-    report, stored = await run_in_threadpool(work)
-    if stored:
-        return RedirectResponse(f"/reports/{report['id']}", status_code=303)
-    # A download that failed is a report (score 0, download-failed) that is not stored: show it as is.
-    t, _ = translator(request)
-    view = views.build_report_view(report, load_weights(), t)
-    return render(request, "report.html", {"v": view, "r": report, "downloads": []})
+    """A URL is a score job too: a score worker downloads it, never this request's thread."""
+    url = checked_url(url)
+    state = request.app.state
+    queue: ScoreQueue = state.score_queue
+    try:
+        job = await run_in_threadpool(
+            queue.submit_url,
+            url,
+            name_for(url),
+            origin="web",
+            options={"portal": portal or None},
+            after=_reads_preview(state, repo),
+        )
+    except QueueFull as exc:
+        raise _busy(exc, url) from None
+    return await _follow(request, queue, job, settings)
 
 
 @router.get("/progress/{task_id}")
