@@ -58,6 +58,7 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=log_config(settings.log_level, settings.log_json),
         access_log=False,  # odq.access writes one line per request, with its request id
+        timeout_graceful_shutdown=int(max(1, settings.shutdown_seconds)),  # then the score jobs' own wait
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -31,6 +33,9 @@ _ROUTER_MODULES: tuple[str, ...] = (
     "app.api.portals",
     "app.api.expectations",
 )
+
+HEALTH_COUNT_SECONDS = 0.5
+"""Most seconds /health waits for the report count; past it the last count read is answered."""
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
 
@@ -106,11 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.score_queue.start()
         _warm_parsing(settings)
         app.state.job_stats = lambda: job_counts(app.state.repo)
+        # /health reads its count on a thread of its own: never behind the request thread pool.
+        app.state.health_reader = ThreadPoolExecutor(1, thread_name_prefix="odq-health")
+        app.state.health_count = 0
         try:
             yield
         finally:
-            app.state.score_queue.stop()
+            app.state.score_queue.stop(settings.shutdown_seconds)
             app.state.catalog_runs.stop()
+            app.state.health_reader.shutdown(wait=False, cancel_futures=True)
             store.close()
 
     # FastAPIOffline serves Swagger UI and ReDoc from the package, never from a CDN: ODQ runs
@@ -163,9 +172,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/health", summary="Liveness and database check")
-    def health(request: Request) -> dict[str, object]:
-        repo: Repository = request.app.state.repo
-        return {"ok": True, "status": "up", "version": app.version, "reports": repo.count_reports()}
+    async def health(request: Request) -> dict[str, object]:
+        # Answered on the event loop, never behind the thread pool that requests share: the count
+        # is read on the health thread within HEALTH_COUNT_SECONDS, else the last one is given
+        # (`reports_stale`).
+        state = request.app.state
+        stale = False
+        try:
+            pending = getattr(state, "health_pending", None)
+            if pending is None or pending.done():  # one read at a time, however often /health is asked
+                pending = state.health_pending = asyncio.wrap_future(
+                    state.health_reader.submit(state.repo.count_reports)
+                )
+            state.health_count = await asyncio.wait_for(asyncio.shield(pending), HEALTH_COUNT_SECONDS)
+        except Exception:  # slow (TimeoutError) or failing: the process is up, the count is not fresh
+            stale = True
+        body: dict[str, object] = {"ok": True, "status": "up", "version": app.version}
+        body["reports"] = state.health_count
+        if stale:
+            body["reports_stale"] = True
+        return body
 
     # Request ids, JSON access log lines and GET /metrics (outside the OpenAPI schema).
     install_observability(app)
