@@ -205,10 +205,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def live_server(data_dir: Path, log_dir: Path) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, log_dir: Path, **env: str) -> Iterator[LiveServer]:
     """Run ``odq serve --host 127.0.0.1 --port <free>`` on ``data_dir`` until the block ends.
 
     Waits (bounded) for ``GET /health``; fails with the server's output if it does not come up.
+    ``env`` adds ODQ_ settings (``ODQ_FETCH_ALLOW="127.0.0.1"``).
     The process is terminated and reaped however the block ends.
     """
     port = free_port()
@@ -217,7 +218,7 @@ def live_server(data_dir: Path, log_dir: Path) -> Iterator[LiveServer]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(ODQ), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=odq_env(data_dir),
+            env=odq_env(data_dir, **env),
             cwd=data_dir.parent,
             stdout=log,
             stderr=subprocess.STDOUT,
