@@ -18,14 +18,13 @@ from typing import Any
 
 import httpx2
 import pytest
-from api_support import CORPUS, live_server, strict_json
+from api_support import live_server, strict_json
 from fastapi.testclient import TestClient
-from trickle import Trickle, csv_body, trickle_server
+from trickle import csv_body, trickle_server
 
 from app.main import create_app
 from app.settings import Settings
 
-CALENDAR = CORPUS / "portals" / "tw-data-gov-tw" / "office-calendar_ROC114_2025.csv"
 LIVE_ENV = {
     "ODQ_FETCH_ALLOW": "127.0.0.1",
     "ODQ_FETCH_PER_HOST_RPS": "0",
@@ -59,7 +58,9 @@ def test_a_multipart_boundary_over_256_characters_is_400(
 ) -> None:
     _, client = app_client
     boundary = "b" * 300
-    body = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\na,b\r\n1,2\r\n'
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\na,b\r\n1,2\r\n'
+    )
     body += f"--{boundary}--\r\n"
     r = client.post(
         path, content=body.encode(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
@@ -81,7 +82,7 @@ def test_the_suite_is_built_with_the_report_and_served_as_stored(app_client: tup
     stored = cur.execute("SELECT basis FROM report_suites WHERE report_id = ?", [report["id"]]).fetchall()
     assert stored == [("rows",)]
     with app.state.store.transaction() as tx:
-        tx.execute(f'UPDATE data."r_{sha}" SET c2 = \'99999\'')
+        tx.execute(f"UPDATE data.\"r_{sha}\" SET c2 = '99999'")
     r = client.get(f"/api/v1/reports/{report['id']}/expectations")
     assert r.status_code == 200, r.text[:300]
     between = [e for e in r.json()["expectations"] if e["type"] == "expect_column_values_to_be_between"]
@@ -127,7 +128,9 @@ def test_suites_and_schemas_are_capped(data_dir: Path) -> None:
     )
     with TestClient(create_app(settings)) as client:
         many = json.dumps(suite_of(51)).encode()
-        r = client.post("/api/v1/score", files={"file": ("a.csv", b"c0\n1\n"), "expectations": ("s.json", many)})
+        r = client.post(
+            "/api/v1/score", files={"file": ("a.csv", b"c0\n1\n"), "expectations": ("s.json", many)}
+        )
         assert r.status_code == 422 and r.json()["code"] == "too-many-rules", r.text[:300]
         assert "ODQ_SUITE_MAX_RULES" in r.json()["error"]
         fields = [{"name": f"f{i}", "type": "string"} for i in range(51)]
@@ -140,7 +143,9 @@ def test_suites_and_schemas_are_capped(data_dir: Path) -> None:
         big = json.dumps({**suite_of(1), "meta": {"pad": "x" * 5000}}).encode()
         r = client.put("/api/v1/portals/demo/expectations", content=big, headers=admin)
         assert r.status_code == 413 and r.json()["code"] == "suite-too-large", r.text[:300]
-        r = client.post("/api/v1/score", files={"file": ("a.csv", b"c0\n1\n"), "expectations": ("s.json", big)})
+        r = client.post(
+            "/api/v1/score", files={"file": ("a.csv", b"c0\n1\n"), "expectations": ("s.json", big)}
+        )
         assert r.status_code == 400 and r.json()["code"] == "field-too-long", r.text[:300]
         fine = json.dumps(suite_of(50)).encode()
         r = client.put("/api/v1/portals/demo/expectations", content=fine, headers=admin)
@@ -167,7 +172,9 @@ def test_a_full_queue_refuses_the_web_form_with_503_and_urls_are_jobs(data_dir: 
         assert slow.wait_started(1) == 1  # the worker is downloading
         second = client.post("/api/v1/score?wait=0", json={"url": f"{slow.base_url}/slow-2.csv"})
         assert second.status_code == 202 and second.json()["queue_position"] == 1
-        r = client.post("/upload", files={"file": ("我的数据.csv", b"a,b\n1,2\n", "text/csv")}, follow_redirects=False)
+        r = client.post(
+            "/upload", files={"file": ("我的数据.csv", b"a,b\n1,2\n", "text/csv")}, follow_redirects=False
+        )
         assert r.status_code == 503, r.text[:300]
         assert int(r.headers["retry-after"]) >= 1
         assert 'data-code="queue-full"' in r.text and "我的数据.csv" in r.text

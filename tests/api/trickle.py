@@ -36,7 +36,7 @@ class Trickle(http.server.ThreadingHTTPServer):
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+            def do_GET(self) -> None:
                 if not self.path.startswith("/slow-"):
                     self.send_error(404)
                     return
