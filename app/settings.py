@@ -101,8 +101,8 @@ class Settings(BaseSettings):
     score_queue_max: int = Field(
         64,
         ge=1,
-        description="Most uploads waiting for a scoring worker; above it POST /api/v1/score answers 503 "
-        "`queue-full` with Retry-After.",
+        description="Most uploads and URLs waiting for a scoring worker (the API's and the web form's); above it "
+        "the request is answered 503 `queue-full` with Retry-After.",
     )
     # -- the work one request may cause: a cheap request never buys expensive work --
     suite_max_bytes: int = Field(
@@ -189,8 +189,8 @@ class Settings(BaseSettings):
     web_background_mb: float = Field(
         8.0,
         ge=0,
-        description="Files larger than this (MiB) uploaded through the web form are scored in the background; "
-        "the browser follows a progress page that moves on to the report.",
+        description="Files larger than this (MiB) uploaded through the web form go to a progress page at once; "
+        "smaller ones wait for their report (up to ODQ_SCORE_WAIT_MAX_SECONDS). Both are jobs of the score queue.",
     )
     weights_file: Path | None = Field(
         None,
