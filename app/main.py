@@ -34,7 +34,7 @@ _ROUTER_MODULES: tuple[str, ...] = (
     "app.api.expectations",
 )
 
-HEALTH_COUNT_SECONDS = 0.5
+HEALTH_COUNT_SECONDS = 0.25
 """Most seconds /health waits for the report count; past it the last count read is answered."""
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}

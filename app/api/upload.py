@@ -157,5 +157,6 @@ async def receive_upload(
                 collector.writer.abort()
             raise
     if collector.writer is not None:
-        upload.blob = collector.writer.commit()
+        # In a thread: moving the file into place (and any flush to disk) never stalls the event loop.
+        upload.blob = await run_in_threadpool(collector.writer.commit)
     return upload
