@@ -81,6 +81,9 @@ def _warm_parsing(settings: Settings) -> None:
     limits = limits_from(settings)
     if limits is not None:
         warm(limits)
+    from app.web.pages import warm_templates
+
+    warm_templates()  # never compiled on the event loop by a first page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import multiprocessing
 import os
 import platform
 import random
@@ -152,6 +153,24 @@ def start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes
     raise SystemExit(f"odq serve did not come up:\n{log_path.read_text(errors='replace')}")
 
 
+def sample_health(base: str, seconds: float, out: Any) -> None:
+    """In a process of its own (the flooding client's threads never delay it): ask /health every
+    0.25 s for ``seconds``; put [(offset, seconds, status, stale)] on ``out``."""
+    samples: list[tuple[float, float, str, bool]] = []
+    start = time.monotonic()
+    with httpx2.Client(timeout=30) as client:
+        while time.monotonic() - start < seconds:
+            asked = time.monotonic()
+            try:
+                r = client.get(f"{base}/health", headers={"Connection": "close"})
+                status, stale = str(r.status_code), bool(r.json().get("reports_stale"))
+            except httpx2.HTTPError as exc:
+                status, stale = type(exc).__name__, False
+            samples.append((asked - start, time.monotonic() - asked, status, stale))
+            time.sleep(0.25)
+    out.put(samples)
+
+
 def call(fn: Any, *args: Any, **kwargs: Any) -> tuple[int | str, float]:
     started = time.monotonic()
     try:
@@ -181,6 +200,11 @@ def main() -> int:
         wide_seconds = time.monotonic() - started
         r.raise_for_status()
         report_id = r.json()["id"]
+        ctx = multiprocessing.get_context("spawn")
+        results: Any = ctx.Queue()
+        sampler = ctx.Process(target=sample_health, args=(base, args.seconds, results))
+        sampler.start()
+        time.sleep(1.0)  # a few answers before the flood
         pool = ThreadPoolExecutor(FORMS + URLS + SUITES)
         futures: dict[str, list[Future[tuple[int | str, float]]]] = {"form": [], "url": [], "suite": []}
         for i in range(URLS):
@@ -202,27 +226,12 @@ def main() -> int:
             futures["suite"].append(
                 pool.submit(call, httpx2.get, f"{base}/api/v1/reports/{report_id}/expectations", timeout=600)
             )
-        health: list[float] = []
-        failures: list[str] = []
-        stale = 0
-        load_start = time.monotonic()
-        worst_at = 0.0
-        end = load_start + args.seconds
-        while time.monotonic() < end:
-            asked = time.monotonic()
-            try:
-                r = httpx2.get(f"{base}/health", timeout=30)
-                status: int | str = r.status_code
-                stale += bool(r.json().get("reports_stale"))
-            except httpx2.HTTPError as exc:
-                status = type(exc).__name__
-            seconds = time.monotonic() - asked
-            if not health or seconds > max(health):
-                worst_at = asked - load_start
-            health.append(seconds)
-            if status != 200:
-                failures.append(str(status))
-            time.sleep(0.25)
+        samples = results.get(timeout=args.seconds + 120)
+        sampler.join()
+        health = [s for _, s, _, _ in samples]
+        failures = [st for _, _, st, _ in samples if st != "200"]
+        stale = sum(flag for _, _, _, flag in samples)
+        worst_at = max(samples, key=lambda x: x[1])[0] - 1.0
         in_flight = sum(not f.done() for group in futures.values() for f in group)
         slow.release.set()
         outcomes = {k: [f.result() for f in group] for k, group in futures.items()}
@@ -249,7 +258,8 @@ def main() -> int:
         "settings (127.0.0.1 fetchable, no anonymous rate limit). The 3,000-column × 50-row report was scored "
         f"first ({wide_seconds:.1f} s, suite built in the worker). Then {FORMS} form uploads of distinct "
         f"1.7 MB CSVs, {URLS} URL scorings of a loopback host sending one byte every 0.2 s and {SUITES} "
-        "expectation requests of the 3,000-column report were sent at once; "
+        "expectation requests of the 3,000-column report were sent at once, while a process of its own asked "
+        "`/health` every 0.25 s (from 1 s before the flood); "
         f"{in_flight} of them were still in flight when /health sampling ended.",
         "",
         "| measure | value |",
@@ -257,7 +267,7 @@ def main() -> int:
         f"| /health answers sampled | {len(health)} ({len(failures)} failed) |",
         f"| /health median | {statistics.median(health) * 1000:.0f} ms |",
         f"| /health p95 | {sorted(health)[int(0.95 * (len(health) - 1))] * 1000:.0f} ms |",
-        f"| /health max | {worst * 1000:.0f} ms ({worst_at:.1f} s into the load) |",
+        f"| /health max | {worst * 1000:.0f} ms ({worst_at:+.1f} s from the start of the flood) |",
         f"| /health answers of 1 s or more | {sum(h >= TARGET for h in health)} |",
         f"| /health answers with the last count (`reports_stale`) | {stale} |",
         f"| expectation requests (3,000 columns) | {', '.join(f'{t:.2f} s' for t in suite_times)} |",
