@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from app.api.auth import AUTH_RESPONSES, CallerDep
 from app.api.deps import RepoDep, SettingsDep
+from app.api.responses import JSONResponse
 from app.errors import PayloadTooLarge
 from app.services import expectations as service
 

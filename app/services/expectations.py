@@ -4,7 +4,6 @@ and export the suite a stored report's dataset meets."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from app.storage.keys import valid_portal
 from app.storage.repository import Repository
 from app.storage.suites import SuiteStore
 from profilers import expectations as gx_suites
+from profilers import jsontext
 from profilers.context import Table
 from profilers.expectations import Suite, SuiteError
 from profilers.schema import SchemaError, TableSchema, check_schema, parse_schema
@@ -84,8 +84,8 @@ def read_suite(source: str | bytes | Mapping[str, Any], limits: DeclaredLimits |
             raise _too_large("suite", size, limits)
         try:
             text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
-            source = json.loads(text)
-        except (ValueError, RecursionError):
+            source = jsontext.loads(text)
+        except ValueError:
             pass  # parse_suite says what is wrong with it
     if isinstance(source, Mapping):
         items = source.get("expectations")
