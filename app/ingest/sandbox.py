@@ -394,11 +394,11 @@ def score_isolated(
     **options: Any,
 ) -> Isolated:
     """Score ``path`` in a worker process under ``limits``. With ``rows_dir`` the worker also
-        writes the loaded rows there as Parquet (``Isolated.rows``; the caller stores and removes
-        them); with ``signatures`` it returns the table's signatures. ``options`` go to
-        ``score_file`` (``suite``, ``schema``); with ``suite_name`` the worker also builds the GX
-    suite the table meets (``Isolated.suite``). Never raises on the file: a worker that hits a limit
-        or dies gives a fatal report."""
+    writes the loaded rows there as Parquet (``Isolated.rows``; the caller stores and removes
+    them); with ``signatures`` it returns the table's signatures. ``options`` go to
+    ``score_file`` (``suite``, ``schema``); with ``suite_name`` the worker also builds the GX
+    suite the table meets (``Isolated.suite``). Never raises on the file: a worker that hits a
+    limit or dies gives a fatal report."""
     rows_path = None
     if rows_dir is not None:
         rows_dir.mkdir(parents=True, exist_ok=True)
@@ -541,8 +541,8 @@ def score_in_worker(
     save_suite: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """``score_file`` in a worker: the report; the loaded rows handed to ``save_rows(labels,
-        types, arrow_table)`` and the signatures to ``save_signatures(signatures)`` in this process
-        (the one that owns the database). A declared ``suite`` or ``schema`` is applied in the worker;
+    types, arrow_table)`` and the signatures to ``save_signatures(signatures)`` in this process
+    (the one that owns the database). A declared ``suite`` or ``schema`` is applied in the worker;
     the GX suite the table meets is built there too and handed to ``save_suite(suite)``."""
     options = {k: v for k, v in (("suite", suite), ("schema", schema)) if v is not None}
     want_signatures = save_signatures is not None
