@@ -1093,4 +1093,107 @@ PASSING: list[Case] = [
     ),
 ]
 
+
+# ---- the layout checks of scoring v2: totals, measure, formats, misplaced, placeholders, cells ----
+
+FAILING += [
+    Case(
+        "totals-in-rows",
+        "gdp-with-national-total.csv",
+        csv(
+            "地区,地区生产总值（亿元）",
+            "全国,1000",
+            "北京市,400",
+            "天津市,350",
+            "河北省,250",
+            "其中：石家庄市,90",
+        ),
+        count=2,
+        examples=((2, 1), (6, 1)),
+        values=("全国", "其中：石家庄市"),
+        why="a national total and an 'of which' row listed with the provinces",
+    ),
+    Case(
+        "totals-in-rows",
+        "unlabelled-sum-row.csv",
+        csv("item,q1,q2", "bolts,10,20", "nuts,5,7", "pins,1,3", ",16,30"),
+        count=1,
+        examples=((5, None),),
+        why="no label, but the last row is the sum of the others in every numeric column",
+    ),
+    Case(
+        "missing-measure",
+        "gdp-periods-only.csv",
+        csv("地区,2023年,2022年,2021年", "北京市,43760.7,41610.9,41045.6", "天津市,16737.3,16311.3,15685.1"),
+        count=1,
+        values=("2023年, 2022年, 2021年",),
+        why="the 指标 line was stripped: bare years over numbers",
+    ),
+    Case(
+        "missing-measure",
+        "population-without-unit.csv",
+        csv(",乡村人口,城镇人口", "1978年,79014,17245", "1979年,79047,18495"),
+        count=1,
+        why="the quantity is named, its unit (万人) is not",
+    ),
+    Case(
+        "multi-value-cells",
+        "two-job-titles.csv",
+        csv(
+            "姓名,职务",
+            "张三,主任",
+            "李四,副主任",
+            "王五,主任\u3000党支部书记",
+            "赵六,科员",
+            "钱七,党支部书记",
+            "孙八,副主任、党支部书记",
+        ),
+        count=2,
+        examples=((4, 2), (7, 2)),
+        why="two titles the column also holds alone, joined by a full-width space and by 、",
+    ),
+]
+
+PASSING += [
+    clean("totals-in-rows"),
+    Case(
+        "totals-in-rows",
+        "details-only.csv",
+        csv("地区,地区生产总值（亿元）", "北京市,400", "天津市,350", "河北省,250", "总计局,12"),
+        status="pass",
+        why="a label that only contains 总计 is not a total row",
+    ),
+    clean("missing-measure"),
+    Case(
+        "missing-measure",
+        "periods-under-an-indicator-line.csv",
+        csv(
+            "指标：地区生产总值(亿元)",
+            "地区,2023年,2022年,2021年",
+            "北京市,43760.7,41610.9,41045.6",
+            "天津市,16737.3,16311.3,15685.1",
+        ),
+        status="pass",
+        why="the title line names the indicator and its unit",
+    ),
+    Case(
+        "missing-measure",
+        "unit-in-label.csv",
+        csv("年份,年末总人口（万人）", "1978,96259", "1979,97542"),
+        status="pass",
+    ),
+    clean("multi-value-cells"),
+    Case(
+        "multi-value-cells",
+        "addresses-with-commas.csv",
+        csv(
+            "名称,备注",
+            "甲,位于城区，靠近车站，交通便利，周边配套设施齐全并且有大型商场和医院",
+            "乙,位于郊区，环境优美，空气清新，适合居住并且周边有公园和湖泊可供游玩",
+            "丙,无",
+        ),
+        status="pass",
+        why="prose with punctuation, not joined values",
+    ),
+]
 CASES: list[Case] = FAILING + PASSING
