@@ -100,6 +100,8 @@ class Structure:
     encoding_errors: int = 0
     encoding_error_rows: list[int] = field(default_factory=list)
     nul_bytes: int = 0
+    sheets: list[tuple[str, int, int, int]] = field(default_factory=list)
+    """Every sheet of a workbook with values, in order: (name, rows, columns, filled cells)."""
     notes: list[str] = field(default_factory=list)
 
 

@@ -1196,4 +1196,152 @@ PASSING += [
         why="prose with punctuation, not joined values",
     ),
 ]
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook with these sheets, built with openpyxl."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _yearly(year: int, rows: int) -> list[list[object]]:
+    return [["地区", "年份", "常住人口（万人）"]] + [[f"区{i}", year, 100 + i] for i in range(rows)]
+
+
+FAILING += [
+    Case(
+        "mixed-formats",
+        "dates-and-amounts-written-several-ways.csv",
+        csv(
+            "id,date,amount",
+            "1,2023-10-07,1200",
+            '2,2023-10-08,"1,300"',
+            "3,07/10/2023,1400",
+            '4,2023年10月9日,"1,500"',
+            "5,2023-10-10,1600",
+            "6,2023-1-11,1700",
+        ),
+        count=4,
+        examples=((4, 2), (5, 2), (3, 3), (5, 3)),
+        why="2023-1-11 is the main format unpadded; two other date writings, and thousands separators in two amounts",
+    ),
+    Case(
+        "misplaced-values",
+        "dates-in-a-yes-column.csv",
+        csv(
+            "id,name,active",
+            *[f"{i},n{i},{'Y' if i % 3 else ''}" for i in range(1, 5)],
+            "5,n5,2023-01-05",
+            *[f"{i},n{i},{'Y' if i % 3 else ''}" for i in range(6, 30)],
+        ),
+        count=1,
+        examples=((6, 3),),
+        values=("2023-01-05",),
+        why="a date in a Y/blank column",
+    ),
+    Case(
+        "placeholder-rows",
+        "codes-still-being-defined.csv",
+        csv(
+            "代码,名称,类别",
+            "101,钢铁,制造业",
+            "102,水泥,制造业",
+            "103,煤炭,采矿业",
+            "990,待定义,待定义",
+            "991,待定义,待定义",
+        ),
+        count=2,
+        examples=((5, None), (6, None)),
+        why="a block of rows whose name says the entry is still being defined",
+    ),
+    Case(
+        "placeholder-rows",
+        "years-without-values.csv",
+        csv(",乡村人口,城镇人口", "1978年,79014,17245", "1979年,79047,18495", "1980年,,", "1981年,,"),
+        count=2,
+        examples=((4, None), (5, None)),
+        why="period rows with every value empty stand for records of the series",
+    ),
+    Case(
+        "unscored-sheets",
+        "six-yearly-sheets.xlsx",
+        xlsx({str(y): _yearly(y, 12) for y in range(2018, 2024)}),
+        count=5,
+        why="the first sheet is scored, five more of the same size are not",
+    ),
+    Case(
+        "mixed-units",
+        "units-by-row.csv",
+        csv(
+            "指标,单位,2023年",
+            "发电量,亿千瓦小时,100",
+            "原煤,万吨,200",
+            "原油,万吨,300",
+            "天然气,亿立方米,40",
+        ),
+        count=2,
+        examples=((2, 2), (5, 2)),
+        values=("亿千瓦小时", "亿立方米"),
+        why="a unit column whose unit changes by row: the column cannot be summed",
+    ),
+]
+
+PASSING += [
+    clean("mixed-formats"),
+    Case(
+        "mixed-formats",
+        "one-date-format-unpadded.csv",
+        csv(
+            "id,date,amount",
+            "1,2023-10-07,1200",
+            "2,2023-1-8,1300",
+            "3,2023-10-9,999",
+            '4,2023-11-01,"1,000"',
+        ),
+        status="pass",
+        why="2023-1-8 and 2023-10-07 are one format; small amounts show no separator either way; one odd amount",
+    ),
+    clean("misplaced-values"),
+    Case(
+        "misplaced-values",
+        "free-text-column.csv",
+        csv("id,note", "1,Y", "2,N", "3,checked on 2023-01-05", "4,Y", "5,see the 2022 report"),
+        status="pass",
+        why="a column with long text in 40 % of its cells is not a coded column",
+    ),
+    clean("placeholder-rows"),
+    Case(
+        "placeholder-rows",
+        "sparse-but-real.csv",
+        csv("name,phone,email", "甲,010-1234,", "乙,,", "丙,,c@example.org"),
+        status="pass",
+        why="a record with only its name filled is a sparse record, not a placeholder row",
+    ),
+    Case(
+        "unscored-sheets",
+        "cover-and-data.xlsx",
+        xlsx({"说明": [["本表数据来源：统计局"], ["更新时间：2024年1月"]], "数据": _yearly(2023, 12)}),
+        status="pass",
+        why="a cover sheet of two lines holds no data",
+    ),
+    Case("unscored-sheets", CLEAN_NAME, CLEAN, status="pass", why="a CSV has no other sheets"),
+    Case(
+        "mixed-units",
+        "department-unit-column.csv",
+        csv("id,Unit,count", "1,MAN.,3", "2,ERT,4", "3,MAN.,5", "4,BKLYN,6"),
+        status="pass",
+        why="a 'Unit' column of department names is not a unit of measurement",
+    ),
+]
 CASES: list[Case] = FAILING + PASSING

@@ -1,0 +1,104 @@
+import polars as pl
+
+from profilers.context import Table
+from profilers.registry import Hit, cell_examples, check
+from profilers.semantic.detect import sample
+from profilers.semantic.run import real
+from profilers.types import MAX_EXAMPLES, Example
+
+DATE_LIKE = (
+    r"^(?:[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}"
+    r"|[0-9]{1,2}[- ](?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[- ][0-9]{2,4}"
+    r"|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$"
+)
+"""A calendar date in any common writing: 2023-10-07, 2023/10/7, 07/10/2023, 7-Oct-23, 2023年10月7日, 20231007."""
+NUMBER_LIKE = r"^[+-]?[£$€¥]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"
+MIN_SHARE = 0.8
+"""A column is a date or number column when this share of its sampled values is one."""
+MIN_MINORITY = 2
+"""Cells in another format than the column's main one: at least this many (a single odd value is an
+invalid value, not a second format)."""
+
+
+def date_shape(v: pl.Expr) -> pl.Expr:
+    """The writing of a date: 4-digit groups Y, other digit groups 9, month names a (2023-10-07 and
+    2023-1-7 are one format, Y-9-9; 07/10/2023 is 9/9/Y; 20231007 is 8)."""
+    return (
+        v.str.replace(r"^(?:19|20)[0-9]{6}$", "8")
+        .str.replace_all(r"[0-9]{4}", "Y")
+        .str.replace_all(r"[0-9]{1,2}", "9")
+        .str.replace_all(r"[A-Za-z]+", "a")
+    )
+
+
+def number_shape(v: pl.Expr) -> pl.Expr:
+    """How a number is written: with thousands separators (``,``), without them at 1,000 and more
+    (``plain``), or too small to tell (``any``); a currency sign adds ``$``."""
+    digits = v.str.replace(r"^[+-]?[£$€¥]?", "").str.replace(r"\..*$", "")
+    grouped = pl.when(digits.str.contains(",")).then(pl.lit(",")).when(digits.str.len_chars() >= 4)
+    return pl.concat_str(
+        grouped.then(pl.lit("plain")).otherwise(pl.lit("any")),
+        pl.when(v.str.contains(r"^[+-]?[£$€¥]")).then(pl.lit("$")).otherwise(pl.lit("")),
+    )
+
+
+@check(
+    "mixed-formats",
+    dimension="consistency",
+    severity="error",
+    level="cell",
+    title="One column written in several formats",
+    description="A column of dates written several ways (2023-10-07, 07/10/2023, 2023年10月7日) or of numbers "
+    "written several ways (1,200 and 1200; £9,281.01 and 9281.01): no reader parses the column in one go, "
+    "and 03/04 may be March or April.",
+    fix="Write every date as YYYY-MM-DD and every number as a plain number (no separators or signs).",
+    title_zh="同一列中存在多种书写格式",
+    fix_zh="日期统一写成 YYYY-MM-DD，数字统一写成不带千分位和货币符号的纯数字。",
+    rubric="substantial",
+)
+def mixed_formats(table: Table) -> Hit | None:
+    frame = table.stripped
+    cols = [f"c{s.field}" for s in table.stats if s.real > 0 and s.type != "boolean"]
+    if not cols:
+        return None
+    # One query over the sample stacked: which columns are dates or numbers, and in how many writings.
+    v = pl.col("v")
+    long = sample(frame).select(cols).unpivot(variable_name="col", value_name="v").filter(real(v))
+    kinds = long.with_columns(
+        d=v.str.contains(DATE_LIKE), n=v.str.contains(NUMBER_LIKE), ds=date_shape(v), ns=number_shape(v)
+    )
+    probe = kinds.group_by("col").agg(
+        pl.col("d").mean(),
+        pl.col("n").mean(),
+        pl.col("ds").filter(pl.col("d")).n_unique().alias("dn"),
+        pl.col("ns").filter(pl.col("n") & ~pl.col("ns").str.starts_with("any")).n_unique().alias("nn"),
+    )
+    flagged = {
+        c: (DATE_LIKE if d >= MIN_SHARE else NUMBER_LIKE)
+        for c, d, n, dn, nn in probe.iter_rows()
+        if (d >= MIN_SHARE and dn >= 2) or (d < MIN_SHARE and n >= MIN_SHARE and nn >= 2)
+    }
+    count = 0
+    examples: list[Example] = []
+    for c in cols:
+        if c not in flagged:
+            continue
+        pattern = flagged[c]
+        v = pl.col(c)
+        shape = date_shape(v) if pattern == DATE_LIKE else number_shape(v)
+        shaped = frame.select("__row", c).filter(real(v) & v.str.contains(pattern)).with_columns(shape=shape)
+        if pattern == NUMBER_LIKE:
+            shaped = shaped.filter(~pl.col("shape").str.starts_with("any"))
+        per_shape = shaped.group_by("shape").len().sort("len", "shape", descending=[True, False])
+        if per_shape.height < 2:
+            continue
+        main = per_shape.item(0, "shape")
+        bad = shaped.filter(pl.col("shape") != main)
+        if bad.height < MIN_MINORITY:
+            continue
+        count += bad.height
+        if len(examples) < MAX_EXAMPLES:
+            examples += cell_examples(bad, table, c, MAX_EXAMPLES - len(examples))
+    if not count:
+        return None
+    return Hit(count, count / max(table.cells, 1), examples)
