@@ -27,6 +27,8 @@ KEY_LABEL = re.compile(
     r"^(?i:year|yr|month|date|period|time|id|code|no\.?|number|序号|编号|代码|编码|年|年份|年度|月份|日期|时间|期间)$"
 )
 """Numeric columns that identify a row (a year, a code), not a quantity."""
+MEASURE_COLUMN = re.compile(r"(?i:indicator|series|measure|variable|unit|指标|单位|计量|统计项|项目)")
+"""A column that names the measure row by row (Indicator Name: GDP (current US$); 指标; 单位)."""
 MIN_SHARE = 0.8
 """The value columns whose labels are bare: at least this share of them (a period table may keep one
 named total column)."""
@@ -49,6 +51,8 @@ named total column)."""
 def missing_measure(table: Table) -> Hit | None:
     values = value_columns(table)
     if not values:
+        return None
+    if any(MEASURE_COLUMN.search(label) for label in table.labels):
         return None
     text = " ".join([t for _, t in table.structure.title_rows] + [t for _, t in table.structure.footer_rows])
     if UNIT_MARK.search(text):

@@ -40,27 +40,32 @@ def multi_value_cells(table: Table) -> Hit | None:
         for s in table.stats
         if s.type == "string" and s.real > 0 and f"c{s.field}" not in semantic and (s.max_length or 0) > 0
     ]
+    if not cols:
+        return None
+    # One pass over the sample stacked: the columns of short values that hold joined cells.
+    v = pl.col("v")
+    long = sample(frame).select(cols).unpivot(variable_name="col", value_name="v").filter(real(v))
+    probe = long.group_by("col").agg(
+        (v.str.len_chars() <= MAX_LENGTH).mean().alias("short"),
+        v.filter((v.str.len_chars() <= MAX_LENGTH) & v.str.contains(JOINED)).n_unique().alias("joined"),
+    )
+    candidates = {c for c, short, joined in probe.iter_rows() if short >= 0.9 and joined >= MIN_JOINED}
     count = 0
     examples: list[Example] = []
     part = pl.col("part")
     for c in cols:
-        v = pl.col(c)
-        probe = sample(frame).select(c).filter(real(v))
-        short = probe.filter(v.str.len_chars() <= MAX_LENGTH)
-        if short.height < probe.height * 0.9:
-            continue  # a column of prose
-        joined = short.filter(v.str.contains(JOINED)).unique()
-        if joined.height < MIN_JOINED:
+        if c not in candidates:
             continue
+        v = pl.col(c)
+        short = sample(frame).select(c).filter(real(v) & (v.str.len_chars() <= MAX_LENGTH))
+        joined = short.filter(v.str.contains(JOINED)).unique()
         singles = short.filter(~v.str.contains(SEPARATOR)).get_column(c).unique().implode()
         parts = (
             joined.with_columns(part=v.str.replace_all(SEPARATOR, "\x00").str.split("\x00"))
             .explode("part")
             .with_columns(part.str.strip_chars())
         )
-        known = parts.group_by(c).agg(
-            (part.is_in(singles) | part.str.contains(NUMBER)).sum().alias("k"), pl.len().alias("n")
-        )
+        known = parts.group_by(c).agg((part.is_in(singles) | part.str.contains(NUMBER)).sum().alias("k"))
         if known.filter(pl.col("k") >= 1).height < known.height * MIN_KNOWN:
             continue
         bad = frame.select("__row", c).filter(
