@@ -86,18 +86,24 @@ def mixed_formats(table: Table) -> Hit | None:
         pattern = flagged[c]
         v = pl.col(c)
         shape = date_shape(v) if pattern == DATE_LIKE else number_shape(v)
-        shaped = frame.select("__row", c).filter(real(v) & v.str.contains(pattern)).with_columns(shape=shape)
+        # Shapes of the distinct values, weighted by their counts: a date column of a million rows
+        # has a few thousand distinct values.
+        counted = frame.group_by(c).len().filter(real(v) & v.str.contains(pattern)).with_columns(shape=shape)
         if pattern == NUMBER_LIKE:
-            shaped = shaped.filter(~pl.col("shape").str.starts_with("any"))
-        per_shape = shaped.group_by("shape").len().sort("len", "shape", descending=[True, False])
+            counted = counted.filter(~pl.col("shape").str.starts_with("any"))
+        per_shape = (
+            counted.group_by("shape").agg(pl.col("len").sum()).sort("len", "shape", descending=[True, False])
+        )
         if per_shape.height < 2:
             continue
         main = per_shape.item(0, "shape")
-        bad = shaped.filter(pl.col("shape") != main)
-        if bad.height < MIN_MINORITY:
+        minority = counted.filter(pl.col("shape") != main)
+        n_bad = int(minority.get_column("len").sum())
+        if n_bad < MIN_MINORITY:
             continue
-        count += bad.height
+        count += n_bad
         if len(examples) < MAX_EXAMPLES:
+            bad = frame.select("__row", c).filter(v.is_in(minority.get_column(c).implode()))
             examples += cell_examples(bad, table, c, MAX_EXAMPLES - len(examples))
     if not count:
         return None
