@@ -15,9 +15,12 @@ PLACEHOLDERS = (
     "无", "暂无", "无数据", "空", "未知", "不详", "待定", "待补充", "-", "--", "---", "—", "——", "/", "\\",
     "…", "...", "?", "？", "N/A", "n/a", "N.A.", "#N/A", "NULL", "null", "Null", "None", "none", "NaN", "nan",
     "TBD", "tbd", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "0000-00-00", "9999-12-31", "x", "X",
+    "(blank)", "(Blank)", "[blank]", "(空白)", "（空白）", "(空)", "（空）", "***", "****",
 )  # fmt: skip
 """Values that stand for "no data". Chosen from the placeholder lists of Chinese and English
-portal exports in the shared corpus; ``NA`` is left out on purpose (it is Namibia's code)."""
+portal exports in the shared corpus; ``NA`` is left out on purpose (it is Namibia's code). ``(blank)`` (a
+pivot table's empty member) and ``***`` (a masked value) are placeholders too: a placeholder cell is
+reported once, as a placeholder, never also as an invalid e-mail or a type error."""
 
 INT_RE = r"^[+-]?[0-9]+$"
 DECIMAL_RE = r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)(?:[eE][+-]?[0-9]+)?$|^[+-]?[0-9]+[eE][+-]?[0-9]+$"

@@ -1,16 +1,10 @@
 import re
 
-from profilers.checks._labels import value_columns
+from profilers.checks._labels import PERIOD_LABEL, value_columns
 from profilers.context import Table
 from profilers.registry import Hit, check
 from profilers.types import Example
 
-PERIOD_LABEL = re.compile(
-    r"^(?:(?:19|20)[0-9]{2}(?:年(?:[0-9]{1,2}月(?:[0-9]{1,2}日)?|第?[一二三四1-4]季度|[上下]半年)?"
-    r"|[-./][0-9]{1,2}(?:[-./][0-9]{1,2})?|[Qq][1-4]|年?[Qq][1-4]|M[0-9]{1,2})?"
-    r"|[0-9]{1,2}月|(?:19|20)[0-9]{2}\s*[-–/]\s*(?:19|20)?[0-9]{2}|(?:19|20)[0-9]{2}\s*\[YR(?:19|20)[0-9]{2}\])$"
-)
-"""A column label that is only a period: 2023, 2023年, 2023年3月, 2016.01, 2020Q1, 2015-16."""
 GENERIC_LABEL = re.compile(r"^(?i:value|values|val|data|figure|obs_value|数值|值|数据|指标值)$")
 """A column label that says there is a number but not what it counts."""
 NEEDS_UNIT = re.compile(

@@ -226,6 +226,13 @@ FAILING: list[Case] = [
         why="ten data rows or fewer is a fragment",
     ),
     Case(
+        "low-capacity",
+        "four-rows-by-two-years.csv",
+        csv("项目,2022年,2023年", "食品,10,11", "衣着,5,6", "居住,7,8", "交通,3,4"),
+        count=1,
+        why="a wide table of 4 rows × 2 years is 8 observations: still a fragment",
+    ),
+    Case(
         "missing-cell",
         "missing-cells.csv",
         csv("a,b,c", "1,2,3", "4", "5,6"),
@@ -756,6 +763,16 @@ PASSING: list[Case] = [
         "eleven-rows.csv",
         csv("id,name,amount", *_rows(11, "{i},n{i},{k}")),
         status="pass",
+    ),
+    Case(
+        "low-capacity",
+        "six-indicators-by-46-years.csv",
+        csv(
+            "指标（万人）," + ",".join(f"{y}年" for y in range(1978, 2024)),
+            *[f"指标{i}," + ",".join(str(100 + i + y) for y in range(46)) for i in range(6)],
+        ),
+        status="pass",
+        why="a wide table: 6 rows × 46 years is 276 observations, not a fragment",
     ),
     clean("missing-cell"),
     clean("multi-row-header"),

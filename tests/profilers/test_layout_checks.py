@@ -134,3 +134,19 @@ def test_invalid_phone_knows_the_mobile_segments(tmp_path: Path) -> None:
     status, count, examples, _ = run(built(tmp_path, "contacts.csv", text), "invalid-phone")
     assert (status, count) == ("fail", 3)
     assert [v for _, v in examples] == bad
+
+
+def test_placeholders_win_over_type_and_format_errors(tmp_path: Path) -> None:
+    emails = [f"user{i}@example.org" for i in range(20)] + ["(blank)", "***"]
+    amounts = [str(100 + i) for i in range(20)] + ["***", "(blank)"]
+    text = (
+        "name,email,amount\n"
+        + "\n".join(f"n{i},{e},{a}" for i, (e, a) in enumerate(zip(emails, amounts, strict=True)))
+        + "\n"
+    )
+    table = built(tmp_path, "contacts.csv", text)
+    assert run(table, "invalid-email")[0] == "pass"
+    assert run(table, "type-error")[0] == "pass"
+    status, count, examples, _ = run(table, "placeholder-value")
+    assert (status, count) == ("fail", 4)
+    assert sorted(v or "" for _, v in examples) == ["(blank)", "(blank)", "***", "***"]
