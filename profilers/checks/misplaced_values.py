@@ -13,6 +13,12 @@ MIN_CODED_SHARE = 0.9
 """At least this share of a coded column's sampled values are its codes."""
 FOREIGN = rf"(?:{DATE_RE})|(?:{DATETIME_RE})|^.{{8,}}$"
 """A value of another kind in a coded column: a date, or text far longer than any code."""
+WORD = r"^[A-Za-z]{3,}$|^[\p{Han}]{2,}$"
+"""A word (letters only) in a column of numbers or numbered codes (house numbers, lot numbers)."""
+NOT_A_VALUE = r"^(?i:unknown|none|various|multiple|n/?a|tbc|tba|null|nan|blank|vacant|pending|nil|other|not known|未知|不详|暂无|其他|无)$"
+"""Words that stand for "no value" in such a column: placeholders, not misplaced values."""
+MIN_DIGIT_SHARE = 0.9
+MAX_WORD_SHARE = 0.05
 
 
 @check(
@@ -30,7 +36,15 @@ FOREIGN = rf"(?:{DATE_RE})|(?:{DATETIME_RE})|^.{{8,}}$"
 )
 def misplaced_values(table: Table) -> Hit | None:
     frame = table.stripped
-    cols = [f"c{s.field}" for s in table.stats if s.type == "string" and s.real > 0 and s.distinct > 1]
+    semantic = table.semantic
+    cols = [
+        f"c{s.field}"
+        for s in table.stats
+        if (s.type == "string" or (s.type == "integer" and s.nonconforming))
+        and s.real > 0
+        and s.distinct > 1
+        and f"c{s.field}" not in semantic
+    ]
     if not cols:
         return None
     v = pl.col("v")
@@ -47,13 +61,26 @@ def misplaced_values(table: Table) -> Hit | None:
         for c, n_coded, n in per_col.iter_rows()
         if n <= MAX_CODES and n_coded >= totals[c] * MIN_CODED_SHARE and n_coded < totals[c]
     ]
+    # Numbered columns (house numbers, lots): nearly every value has a digit, a few are words.
+    shares = long.group_by("col").agg(
+        v.str.contains("[0-9]").mean().alias("digits"),
+        (v.str.contains(WORD) & ~v.str.contains(NOT_A_VALUE)).mean().alias("words"),
+    )
+    numbered = {
+        c
+        for c, digits, words in shares.iter_rows()
+        if digits >= MIN_DIGIT_SHARE and 0 < words <= MAX_WORD_SHARE
+    }
     count = 0
     examples: list[Example] = []
     for c in cols:
-        if c not in coded:
+        if c not in coded and c not in numbered:
             continue
         w = pl.col(c)
-        bad = frame.select("__row", c).filter(real(w) & w.str.contains(FOREIGN))
+        foreign = (
+            w.str.contains(FOREIGN) if c in coded else w.str.contains(WORD) & ~w.str.contains(NOT_A_VALUE)
+        )
+        bad = frame.select("__row", c).filter(real(w) & foreign)
         if not bad.height:
             continue
         count += bad.height

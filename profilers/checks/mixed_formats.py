@@ -13,6 +13,12 @@ DATE_LIKE = (
 )
 """A calendar date in any common writing: 2023-10-07, 2023/10/7, 07/10/2023, 7-Oct-23, 2023年10月7日, 20231007."""
 NUMBER_LIKE = r"^[+-]?[£$€¥]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$"
+CODE_DIGITS = r"^[0-9]+$"
+MIN_PADDED = 0.2
+"""A column of digit codes is zero-padded when this share of its values of the main length starts
+with 0 (00043): a shorter value there (43, 0043) is the same code written another way."""
+MAX_LENGTH = 40
+"""Longest date or number looked at."""
 MIN_SHARE = 0.8
 """A column is a date or number column when this share of its sampled values is one."""
 MIN_MINORITY = 2
@@ -64,23 +70,41 @@ def mixed_formats(table: Table) -> Hit | None:
     # One query over the sample stacked: which columns are dates or numbers, and in how many writings.
     v = pl.col("v")
     long = sample(frame).select(cols).unpivot(variable_name="col", value_name="v").filter(real(v))
-    kinds = long.with_columns(
+    totals = long.group_by("col").len("total")
+    # Dates and numbers are short: longer cells (a 50 MB quoted text) are never shaped.
+    short = long.filter(v.str.len_bytes() <= MAX_LENGTH)
+    kinds = short.with_columns(
         d=v.str.contains(DATE_LIKE), n=v.str.contains(NUMBER_LIKE), ds=date_shape(v), ns=number_shape(v)
     )
-    probe = kinds.group_by("col").agg(
-        pl.col("d").mean(),
-        pl.col("n").mean(),
-        pl.col("ds").filter(pl.col("d")).n_unique().alias("dn"),
-        pl.col("ns").filter(pl.col("n") & ~pl.col("ns").str.starts_with("any")).n_unique().alias("nn"),
+    probe = (
+        kinds.join(totals, on="col")
+        .group_by("col")
+        .agg(
+            (pl.col("d").sum() / pl.col("total").first()).alias("d"),
+            (pl.col("n").sum() / pl.col("total").first()).alias("n"),
+            pl.col("ds").filter(pl.col("d")).n_unique().alias("dn"),
+            pl.col("ns").filter(pl.col("n") & ~pl.col("ns").str.starts_with("any")).n_unique().alias("nn"),
+        )
     )
     flagged = {
         c: (DATE_LIKE if d >= MIN_SHARE else NUMBER_LIKE)
         for c, d, n, dn, nn in probe.iter_rows()
         if (d >= MIN_SHARE and dn >= 2) or (d < MIN_SHARE and n >= MIN_SHARE and nn >= 2)
     }
+    padded = _padded_columns(short, dict(totals.iter_rows()))
     count = 0
     examples: list[Example] = []
     for c in cols:
+        if c in padded and c not in flagged:
+            v = pl.col(c)
+            bad = frame.select("__row", c).filter(
+                v.str.contains(CODE_DIGITS) & (v.str.len_bytes() < padded[c])
+            )
+            if bad.height >= MIN_MINORITY:
+                count += bad.height
+                if len(examples) < MAX_EXAMPLES:
+                    examples += cell_examples(bad, table, c, MAX_EXAMPLES - len(examples))
+            continue
         if c not in flagged:
             continue
         pattern = flagged[c]
@@ -108,3 +132,32 @@ def mixed_formats(table: Table) -> Hit | None:
     if not count:
         return None
     return Hit(count, count / max(table.cells, 1), examples)
+
+
+def _padded_columns(long: pl.DataFrame, totals: dict[str, int]) -> dict[str, int]:
+    """Columns of zero-padded digit codes in the stacked sample, with their padded length: most values
+    are digits of one length, many of them with a leading 0, and some are shorter."""
+    v = pl.col("v")
+    digits = long.filter(v.str.contains(CODE_DIGITS)).with_columns(n=v.str.len_bytes())
+    if not digits.height:
+        return {}
+    lengths = (
+        digits.group_by("col", "n")
+        .agg(pl.len().alias("k"), v.str.starts_with("0").mean().alias("zero"))
+        .sort("k", descending=True)
+        .group_by("col", maintain_order=True)
+        .first()
+    )
+    totals_frame = pl.DataFrame({"col": list(totals), "total": list(totals.values())})
+    shorter = (
+        digits.join(lengths.select("col", pl.col("n").alias("main")), on="col")
+        .filter(pl.col("n") < pl.col("main"))
+        .group_by("col")
+        .len("shorter")
+    )
+    found = (
+        lengths.join(totals_frame, on="col")
+        .join(shorter, on="col")
+        .filter((pl.col("k") >= MIN_SHARE * pl.col("total")) & (pl.col("zero") >= MIN_PADDED))
+    )
+    return {c: int(n) for c, n in found.select("col", "n").iter_rows()}

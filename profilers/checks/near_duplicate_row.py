@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import polars as pl
 
@@ -20,7 +22,10 @@ SIMILAR_CELLS = 0.8
 at least 80% of all cells (a record entered twice with a typo or a new id)."""
 MAX_BUCKET = 64
 """Buckets larger than this hold a value shared by many rows, not one record entered twice."""
-IDENTIFIER_LABEL = r"(?i:^id$|_id$|^id_|\bid\b|code|编号|代码|编码|号码|注册号|证号|登记号|统一社会信用|许可证|uuid|^no\.?$|number$)"
+IDENTIFIER_LABEL = re.compile(
+    r"^id$|_id$|^id_|\bid\b|code|编号|代码|编码|号码|注册号|证号|登记号|统一社会信用|许可证|uuid|^no\.?$|number$",
+    re.IGNORECASE,
+)
 """Labels of identifier columns: rows whose identifier differs are distinct records, however alike
 their other cells (two companies whose registered names differ only by a hyphen)."""
 IDENTIFIER_KINDS = {"credit-code", "org-code", "id-card"}
@@ -73,7 +78,7 @@ def identifier_columns(table: Table) -> list[str]:
     for s in table.stats:
         c = f"c{s.field}"
         kind = getattr(semantic.get(c), "kind", None)
-        named = bool(pl.select(pl.lit(s.name).str.contains(IDENTIFIER_LABEL)).item())
+        named = IDENTIFIER_LABEL.search(s.name) is not None
         if (named or kind in IDENTIFIER_KINDS) and s.real and s.distinct >= IDENTIFIER_DISTINCT * s.real:
             if s.type == "integer" and _row_number(table, c, s.distinct):
                 continue  # 1, 2, 3 … numbers rows, not records: a record entered twice gets a new one

@@ -13,6 +13,9 @@ PENDING = (
 KEY_ONLY = r"^(?:19|20)[0-9]{2}(?:年(?:[0-9]{1,2}月)?|[-./][0-9]{1,2}|年?[Qq][1-4])?$"
 """A row key that is a period: a period row with every value empty stands for a record of a series."""
 MIN_VALUE_COLUMNS = 2
+MAX_VALUE_COLUMNS = 256
+"""Key-only rows are looked for in series tables (a period column and its values), not in tables of
+thousands of columns (one expression per column)."""
 
 
 @check(
@@ -37,7 +40,7 @@ def placeholder_rows(table: Table) -> Hit | None:
     why = "name says pending"
     first = table.cols[0]
     rest = table.cols[1:]
-    if len(rest) >= MIN_VALUE_COLUMNS:
+    if MIN_VALUE_COLUMNS <= len(rest) <= MAX_VALUE_COLUMNS:
         empty_rest = pl.all_horizontal([(pl.col(c).str.len_bytes() == 0).fill_null(True) for c in rest])
         flags.append(pl.col(first).str.contains(KEY_ONLY).fill_null(False) & empty_rest)
         why = "name says pending, or only the key is filled"

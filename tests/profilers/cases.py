@@ -1361,4 +1361,42 @@ PASSING += [
         why="a 'Unit' column of department names is not a unit of measurement",
     ),
 ]
+FAILING += [
+    Case(
+        "misplaced-values",
+        "words-among-house-numbers.csv",
+        csv(
+            "id,house_number,street", *[f"{i},{100 + i},Main St" for i in range(1, 25)], "25,CERTAIN,Main St"
+        ),
+        count=1,
+        examples=((26, 2),),
+        values=("CERTAIN",),
+        why="a word in a column of house numbers (the marshal evictions layout)",
+    ),
+    Case(
+        "mixed-formats",
+        "lot-numbers-padded-and-not.csv",
+        csv("block,lot", *[f"{i:05d},{i * 7:05d}" for i in range(1, 25)], "00031,0043", "00032,0"),
+        count=2,
+        examples=((26, 2), (27, 2)),
+        values=("0043", "0"),
+        why="zero-padded 5-digit lots, two written without the padding (the DOB violations layout)",
+    ),
+]
+PASSING += [
+    Case(
+        "misplaced-values",
+        "unknown-among-house-numbers.csv",
+        csv("id,house_number", *[f"{i},{100 + i}" for i in range(1, 25)], "25,UNKNOWN"),
+        status="pass",
+        why="UNKNOWN stands for no value: a placeholder, not a misplaced value",
+    ),
+    Case(
+        "mixed-formats",
+        "unpadded-counts.csv",
+        csv("id,count", *[f"{i},{i * 7}" for i in range(1, 25)]),
+        status="pass",
+        why="numbers of several lengths without leading zeros are not padded codes",
+    ),
+]
 CASES: list[Case] = FAILING + PASSING
