@@ -14,15 +14,20 @@ PERIOD_LABEL = re.compile(
 )
 """A column label that is only a period: 2023, 2023年, 2023年3月, 2016.01, 2020Q1, 2015-16."""
 
+NOT_LABELS = {"credit-code", "org-code", "id-card", "phone", "email", "url", "postcode", "coordinates"}
+"""Column kinds that never name a row (region names do)."""
 LABEL_COLUMNS = 3
 """Row labels are looked for in the first few columns (a code column may come first)."""
 
 
 def label_columns(table: Table) -> list[str]:
-    """The text columns among the first ``LABEL_COLUMNS`` that hold real values."""
+    """The text columns among the first ``LABEL_COLUMNS`` that hold real values and are not codes,
+    phones or e-mails (a column of credit codes names no row)."""
+    semantic = table.semantic
     out = []
     for s in table.stats[:LABEL_COLUMNS]:
-        if s.type == "string" and s.real > 0:
+        kind = getattr(semantic.get(f"c{s.field}"), "kind", None)
+        if s.type == "string" and s.real > 0 and kind not in NOT_LABELS:
             out.append(f"c{s.field}")
     return out
 

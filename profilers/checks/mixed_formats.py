@@ -1,3 +1,5 @@
+import re
+
 import polars as pl
 
 from profilers.context import Table
@@ -27,25 +29,30 @@ invalid value, not a second format)."""
 
 
 def date_shape(v: pl.Expr) -> pl.Expr:
-    """The writing of a date: 4-digit groups Y, other digit groups 9, month names a (2023-10-07 and
-    2023-1-7 are one format, Y-9-9; 07/10/2023 is 9/9/Y; 20231007 is 8)."""
+    """The writing of a date: month names a, 8-digit dates YMD, 4-digit groups Y, other digit groups 9
+    (2023-10-07 and 2023-1-7 are one format, Y-9-9; 07/10/2023 is 9/9/Y; 20231007 is YMD)."""
     return (
-        v.str.replace(r"^(?:19|20)[0-9]{6}$", "8")
+        v.str.replace_all(r"[A-Za-z]+", "a")
+        .str.replace(r"^(?:19|20)[0-9]{6}$", "YMD")
         .str.replace_all(r"[0-9]{4}", "Y")
         .str.replace_all(r"[0-9]{1,2}", "9")
-        .str.replace_all(r"[A-Za-z]+", "a")
     )
 
 
 def number_shape(v: pl.Expr) -> pl.Expr:
     """How a number is written: with thousands separators (``,``), without them at 1,000 and more
-    (``plain``), or too small to tell (``any``); a currency sign adds ``$``."""
-    digits = v.str.replace(r"^[+-]?[£$€¥]?", "").str.replace(r"\..*$", "")
-    grouped = pl.when(digits.str.contains(",")).then(pl.lit(",")).when(digits.str.len_chars() >= 4)
-    return pl.concat_str(
-        grouped.then(pl.lit("plain")).otherwise(pl.lit("any")),
-        pl.when(v.str.contains(r"^[+-]?[£$€¥]")).then(pl.lit("$")).otherwise(pl.lit("")),
+    (``plain``), or too small to tell (``any``)."""
+    return (
+        pl.when(v.str.contains(",", literal=True))
+        .then(pl.lit(","))
+        .when(v.str.contains(BIG_PLAIN))
+        .then(pl.lit("plain"))
+        .otherwise(pl.lit("any"))
     )
+
+
+BIG_PLAIN = r"^[+-]?[£$€¥]?[0-9]{4}"
+"""A number of 1,000 or more written without separators (an anchored prefix test, cheap on every row)."""
 
 
 @check(
@@ -92,6 +99,28 @@ def mixed_formats(table: Table) -> Hit | None:
         if (d >= MIN_SHARE and dn >= 2) or (d < MIN_SHARE and n >= MIN_SHARE and nn >= 2)
     }
     padded = _padded_columns(short, dict(totals.iter_rows()))
+    # The main writing of each number column in the sample: the minority is then counted over
+    # every row with cheap prefix tests, not shaped value by value.
+    main_date = dict(
+        kinds.filter(pl.col("d"))
+        .group_by("col", "ds")
+        .len()
+        .sort("len", "ds", descending=[True, False])
+        .group_by("col", maintain_order=True)
+        .first()
+        .select("col", "ds")
+        .iter_rows()
+    )
+    main_shape = dict(
+        kinds.filter(pl.col("n") & (pl.col("ns") != "any"))
+        .group_by("col", "ns")
+        .len()
+        .sort("len", "ns", descending=[True, False])
+        .group_by("col", maintain_order=True)
+        .first()
+        .select("col", "ns")
+        .iter_rows()
+    )
     count = 0
     examples: list[Example] = []
     for c in cols:
@@ -109,25 +138,14 @@ def mixed_formats(table: Table) -> Hit | None:
             continue
         pattern = flagged[c]
         v = pl.col(c)
-        shape = date_shape(v) if pattern == DATE_LIKE else number_shape(v)
-        # Shapes of the distinct values, weighted by their counts: a date column of a million rows
-        # has a few thousand distinct values.
-        counted = frame.group_by(c).len().filter(real(v) & v.str.contains(pattern)).with_columns(shape=shape)
         if pattern == NUMBER_LIKE:
-            counted = counted.filter(~pl.col("shape").str.starts_with("any"))
-        per_shape = (
-            counted.group_by("shape").agg(pl.col("len").sum()).sort("len", "shape", descending=[True, False])
-        )
-        if per_shape.height < 2:
-            continue
-        main = per_shape.item(0, "shape")
-        minority = counted.filter(pl.col("shape") != main)
-        n_bad = int(minority.get_column("len").sum())
+            n_bad, bad = _number_minority(frame, c, main_shape[c])
+        else:
+            n_bad, bad = _date_minority(frame, c, main_date[c])
         if n_bad < MIN_MINORITY:
             continue
         count += n_bad
         if len(examples) < MAX_EXAMPLES:
-            bad = frame.select("__row", c).filter(v.is_in(minority.get_column(c).implode()))
             examples += cell_examples(bad, table, c, MAX_EXAMPLES - len(examples))
     if not count:
         return None
@@ -161,3 +179,31 @@ def _padded_columns(long: pl.DataFrame, totals: dict[str, int]) -> dict[str, int
         .filter((pl.col("k") >= MIN_SHARE * pl.col("total")) & (pl.col("zero") >= MIN_PADDED))
     )
     return {c: int(n) for c, n in found.select("col", "n").iter_rows()}
+
+
+def _date_minority(frame: pl.DataFrame, c: str, main: str) -> tuple[int, pl.DataFrame]:
+    """Dates not in the column's main writing (the sample's most common shape): one anchored regex of
+    that shape over every row, then the date test on the rows that fail it."""
+    v = pl.col(c)
+    bad = (
+        frame.select("__row", c)
+        .filter(~v.str.contains(shape_regex(main)).fill_null(True))
+        .filter(real(v) & v.str.contains(DATE_LIKE))
+    )
+    return bad.height, bad
+
+
+def shape_regex(shape: str) -> str:
+    """The regex of the dates of one ``date_shape`` (Y-9-9 → ^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$)."""
+    parts = {"YMD": "[0-9]{8}", "Y": "[0-9]{4}", "9": "[0-9]{1,2}", "a": "[A-Za-z]+"}
+    return "^" + "".join(parts.get(t, re.escape(t)) for t in re.findall(r"YMD|.", shape)) + "$"
+
+
+def _number_minority(frame: pl.DataFrame, c: str, main: str) -> tuple[int, pl.DataFrame]:
+    """Numbers written the other way than the sample's main writing: with separators where most have
+    none at 1,000 and more, or the reverse."""
+    v = pl.col(c)
+    grouped = v.str.contains(",", literal=True)
+    other = grouped if main == "plain" else ~grouped & v.str.contains(BIG_PLAIN)
+    bad = frame.select("__row", c).filter(other.fill_null(False)).filter(v.str.contains(NUMBER_LIKE))
+    return bad.height, bad

@@ -10,6 +10,8 @@ PENDING = (
     r"|to be (?:defined|determined|confirmed|added)|\bTBD\b|\bTBC\b|placeholder|dummy (?:record|row|entry)|lorem ipsum)"
 )
 """A row name saying the entry is not a record yet: 待定义, to be defined, placeholder, test data."""
+PENDING_HINT = r"(?i:待|暂|未|示例|样例|测试|to be|tb[dc]|placeholder|dummy|lorem)"
+"""A cheap first test for ``PENDING`` (literal prefixes), so the full pattern runs on few rows."""
 KEY_ONLY = r"^(?:19|20)[0-9]{2}(?:年(?:[0-9]{1,2}月)?|[-./][0-9]{1,2}|年?[Qq][1-4])?$"
 """A row key that is a period: a period row with every value empty stands for a record of a series."""
 MIN_VALUE_COLUMNS = 2
@@ -46,8 +48,13 @@ def placeholder_rows(table: Table) -> Hit | None:
         why = "name says pending, or only the key is filled"
     if not flags:
         return None
+    # The flags only on the rows that may carry them (a period key or a pending word), not every row.
+    maybe = pl.col(first).str.contains(KEY_ONLY).fill_null(False)
+    for c in labels:
+        maybe |= pl.col(c).str.contains(PENDING_HINT).fill_null(False)
+    frame = frame.filter(maybe)
     hit = frame.select("__row", pl.any_horizontal(flags).alias("f")).filter(pl.col("f"))
-    if not hit.height or hit.height >= frame.height:
+    if not hit.height or hit.height >= table.rows:
         return None
     examples = row_examples(hit.get_column("__row"))
     values = frame.filter(pl.col("__row").is_in(hit.get_column("__row").head(len(examples)).implode()))
