@@ -117,4 +117,4 @@ def test_cli_score_format_dqv(tmp_path: Path, corpus: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     got = measurements(parse(done.stdout))
-    assert got[ODQ_NS + "score"][0][0] == 88.0
+    assert got[ODQ_NS + "score"][0][0] == 89.77
