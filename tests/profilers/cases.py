@@ -1399,4 +1399,69 @@ PASSING += [
         why="numbers of several lengths without leading zeros are not padded codes",
     ),
 ]
+# quoted-lines and range-values (the calibration work): layouts of terrible_csv.txt and jobs.xml
+FAILING += [
+    Case(
+        "quoted-lines",
+        "every-line-quoted.csv",
+        csv(
+            '"region,authority,new_cases,closed_cases"',
+            '"North East,NORTHUMBERLAND,3,6"',
+            '"North East,GATESHEAD,0,1"',
+            '"North West,BOLTON,4,2"',
+        ),
+        count=3,
+        examples=((2, 1), (3, 1), (4, 1)),
+        why="each line, header included, is one quoted field: a reader sees one column of joined values",
+    ),
+    Case(
+        "range-values",
+        "salary-ranges.csv",
+        csv(
+            "job,grade,salary",
+            'Communications Officer,PO3,"£31,754 - £34,549 per annum"',
+            'Business Support Clerk,S3,"£16,054 - £17,161 per annum (pro-rata)"',
+            'Print Technician,S4,"£17,161 - £19,126"',
+            'Accountant,PO7,"£41,616 to £44,299 per annum"',
+        ),
+        count=4,
+        examples=((2, 3), (3, 3), (4, 3), (5, 3)),
+        why="a salary column holding ranges with currency and words, not one number",
+    ),
+]
+PASSING += [
+    clean("quoted-lines"),
+    Case(
+        "quoted-lines",
+        "one-column-of-names.csv",
+        csv("name", '"Smith, John"', '"Doe, Jane"', '"Roe, Richard"'),
+        status="pass",
+        why="a single column whose values hold one comma: names, not wrapped lines",
+    ),
+    clean("range-values"),
+    Case(
+        "range-values",
+        "age-bands-and-periods.csv",
+        csv(
+            "age_band,period,people",
+            "0 - 4,2019 - 2020,120",
+            "5 - 9,2019 - 2020,130",
+            "10 - 14,2019 - 2020,110",
+        ),
+        status="pass",
+        why="age bands and periods are category labels, not amounts: no currency, magnitude or thousands separator",
+    ),
+    Case(
+        "range-values",
+        "iso-dates-and-codes.csv",
+        csv(
+            "date,code,amount",
+            "2012-10-03,43A-24B,1000",
+            "2012-10-04,12B-11C,2000",
+            "2012-10-05,77D-10E,3000",
+        ),
+        status="pass",
+        why="hyphens without spaces join dates and codes, not ranges",
+    ),
+]
 CASES: list[Case] = FAILING + PASSING
