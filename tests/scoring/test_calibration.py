@@ -27,11 +27,22 @@ PLACED_BY_A_CALIBRATION_CHECK = {
 
 
 @pytest.fixture(scope="module")
-def real(corpus: Path) -> list[cal.Judged]:
-    labels = cal.read_labels(LABELS)
-    paths = [p for p, label in labels.items() if not label.get("fixture")]
-    assert len(paths) == 63
-    return cal.judge(cal.measure(LABELS, corpus, only=paths))
+def measured(corpus: Path) -> list[cal.Measured]:
+    return cal.measure(LABELS, corpus)
+
+
+@pytest.fixture(scope="module")
+def real(measured: list[cal.Measured]) -> list[cal.Judged]:
+    files = [m for m in measured if not m.fixture]
+    assert len(files) == 63
+    return cal.judge(files)
+
+
+def test_each_new_check_is_confirmed_by_the_labels_where_it_fires(measured: list[cal.Measured]) -> None:
+    # issue 14: precision >= 0.9 on the defects listed in labels.json
+    for p in cal.precision(measured):
+        assert not p.fired or p.precision >= 0.9, (p.code, p.false)
+    assert {p.code for p in cal.precision(measured) if p.fired} >= {"quoted-lines", "range-values"}
 
 
 def test_calibration_on_the_real_files_holds(real: list[cal.Judged]) -> None:
