@@ -15,9 +15,12 @@ PLACEHOLDERS = (
     "无", "暂无", "无数据", "空", "未知", "不详", "待定", "待补充", "-", "--", "---", "—", "——", "/", "\\",
     "…", "...", "?", "？", "N/A", "n/a", "N.A.", "#N/A", "NULL", "null", "Null", "None", "none", "NaN", "nan",
     "TBD", "tbd", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "0000-00-00", "9999-12-31", "x", "X",
+    "(blank)", "(Blank)", "[blank]", "(空白)", "（空白）", "(空)", "（空）", "***", "****",
 )  # fmt: skip
 """Values that stand for "no data". Chosen from the placeholder lists of Chinese and English
-portal exports in the shared corpus; ``NA`` is left out on purpose (it is Namibia's code)."""
+portal exports in the shared corpus; ``NA`` is left out on purpose (it is Namibia's code). ``(blank)`` (a
+pivot table's empty member) and ``***`` (a masked value) are placeholders too: a placeholder cell is
+reported once, as a placeholder, never also as an invalid e-mail or a type error."""
 
 INT_RE = r"^[+-]?[0-9]+$"
 DECIMAL_RE = r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)(?:[eE][+-]?[0-9]+)?$|^[+-]?[0-9]+[eE][+-]?[0-9]+$"
@@ -100,6 +103,8 @@ class Structure:
     encoding_errors: int = 0
     encoding_error_rows: list[int] = field(default_factory=list)
     nul_bytes: int = 0
+    sheets: list[tuple[str, int, int, int]] = field(default_factory=list)
+    """Every sheet of a workbook with values, in order: (name, rows, columns, filled cells)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -121,6 +126,8 @@ class ColumnStats:
     nonconforming: int
     min_length: int | None
     max_length: int | None
+    tick: bool = False
+    """A tick-mark column (only x/X and blanks): x is a value there and a blank means "not ticked"."""
 
     @property
     def filled(self) -> int:
@@ -358,11 +365,15 @@ def compute_stats(
             typed = [c for c in cols if types[c] == col_type]
             counts = _regex_counts(frame, typed, {"match": pattern}, placeholders)
             matches.update({c: counts[c]["match"] for c in typed})
+    ticks = _tick_columns(frame, cols, row, n)
     out = []
     for i, (c, label) in enumerate(zip(cols, labels, strict=True), start=1):
         missing = int(row[f"{c}|missing"])
         empty = int(row[f"{c}|empty"] or 0)
         ph = int(row[f"{c}|ph"] or 0)
+        if c in ticks:
+            # A tick-mark column: x is its value, not a placeholder.
+            ph, types[c], row[f"{c}|distinct"] = 0, "string", ticks[c]
         n_real = n - missing - empty - ph
         col_type = types[c] if n_real > 0 else "empty"
         matched = int(matches.get(c) or 0)
@@ -380,9 +391,39 @@ def compute_stats(
                 nonconforming=max(0, n_real - matched) if type_expr(col_type) else 0,
                 min_length=row[f"{c}|minlen"],
                 max_length=row[f"{c}|maxlen"],
+                tick=c in ticks,
             )
         )
     return out
+
+
+TICKS = ("x", "X", "×", "✓", "√")
+"""Marks of a tick column: a column whose only values are these (and blanks) is ticked or not, and its
+x is a value, not the placeholder x."""
+
+
+def _tick_columns(frame: pl.DataFrame, cols: list[str], row: dict[str, Any], n: int) -> dict[str, int]:
+    """Columns (with their number of distinct marks) whose filled cells are all tick marks. Only the
+    columns whose filled cells are all placeholders are read again, so this costs nothing on most tables."""
+    candidates = [
+        c
+        for c in cols
+        if (ph := int(row[f"{c}|ph"] or 0))
+        and ph == n - int(row[f"{c}|missing"]) - int(row[f"{c}|empty"] or 0)
+    ]
+    if not candidates:
+        return {}
+    marks = pl.Series(TICKS).implode()
+    exprs = []
+    for c in candidates:
+        v = pl.col(c)
+        filled = v.is_not_null() & (v.str.len_bytes() > 0)
+        exprs += [
+            (filled & ~v.is_in(marks)).sum().alias(f"{c}|other"),
+            v.filter(v.is_in(marks)).n_unique().alias(c),
+        ]
+    counts = select_row(frame, exprs)
+    return {c: int(counts[c]) for c in candidates if not counts[f"{c}|other"]}
 
 
 WIDE = 64

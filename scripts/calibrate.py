@@ -58,6 +58,11 @@ def main() -> int:
         "Largest disagreements (real files):",
         "",
         *[f"- {cal.describe(j)}" for j in cal.disagreements(real, 15)],
+        "",
+        "Precision of the checks of issue 14 on all labelled files (a finding is confirmed when the file's "
+        "label lists a defect of a matching kind, `LABELLED_AS` in app/services/calibration.py):",
+        "",
+        cal.precision_table(cal.precision(measured)),
     ]
     text = "\n".join(lines)
     print(text)

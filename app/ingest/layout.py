@@ -67,12 +67,36 @@ def _title_like(row: list[str] | None) -> bool:
     return 0 < _filled(row) <= 2 and _numeric_share(row) == 0 and prose
 
 
+PREAMBLE_WIDTH = 3
+"""A metadata preamble is key/value lines ("Data Source","World Development Indicators") above a
+header at least this many times wider."""
+
+
+def _preamble(head: list[list[str] | None]) -> set[int]:
+    """Indexes of the leading key/value lines of a metadata preamble (a World Bank API extract:
+    "Data Source", "Last Updated Date" and blank lines above the header). They would otherwise set the
+    typical row width when the table below them has only a row or two."""
+    out: set[int] = set()
+    for i, row in enumerate(head):
+        filled = _filled(row)
+        if filled == 0:
+            continue
+        if filled <= 2 and _numeric_share(row) == 0 and not NUMERIC_RE.match(_first_text(row)):
+            out.add(i)
+            continue
+        return out if out and filled >= PREAMBLE_WIDTH * 2 else set()
+    return set()
+
+
 def detect_layout(head: list[list[str] | None], tail: list[list[str] | None], total: int) -> Layout:
     """``head``: the first records, ``tail``: the last records (may overlap), ``total``: record count."""
     nonblank = [r for r in head if _filled(r) > 0]
     if not nonblank:
         return Layout(header_index=None)
-    widths = [_filled(r) for r in nonblank if not _comment(r)]
+    preamble = _preamble(head)
+    widths = [
+        _filled(r) for i, r in enumerate(head) if _filled(r) > 0 and not _comment(r) and i not in preamble
+    ]
     multi = [w for w in widths if w >= 2]
     if multi:
         counts = Counter(multi)
@@ -139,12 +163,22 @@ def _merge_header(top: list[str], bottom: list[str]) -> list[str]:
     return out
 
 
+def _indented(row: list[str] | None) -> bool:
+    """The line's first cell starts with an ideographic space (U+3000), as the continuation lines of
+    Chinese statistical notes do."""
+    first = next((v for v in row or [] if v and v.strip()), "")
+    return first.startswith("\u3000")
+
+
 def _footer(
     tail: list[list[str] | None], total: int, header: int, wide_header: bool
 ) -> tuple[list[int], int | None]:
     """Note lines at the end: scanning up from the last record, skipping blank ones."""
     offset = total - len(tail)
     notes: list[int] = []
+    indented: list[int] = []
+    """Lines indented with ideographic spaces below the lines read so far: a note's continuation
+    ("　　2. 2022年数据为…") once a note line is found above them, data otherwise."""
     start: int | None = None
     for k in range(len(tail) - 1, -1, -1):
         idx = offset + k
@@ -155,10 +189,14 @@ def _footer(
         if filled == 0:
             continue
         text = _first_text(row)
+        if filled <= 2 and len(indented) < MAX_NOTE_LINES and _indented(row):
+            indented.append(idx)
+            continue
         # A note line, or above one a line of prose continuing it ("2. 进出口数据来源于…").
         continues = bool(notes) and wide_header and len(notes) < MAX_NOTE_LINES and _title_like(row)
         if filled <= 2 and _numeric_share(row) == 0 and (NOTE_RE.match(text) or continues):
-            notes.append(idx)
+            notes += [*indented, idx]
+            indented = []
             start = idx
             continue
         break

@@ -180,6 +180,7 @@ def _load_excel(table: Table, path: Path) -> None:
                 frame = candidate
             if cells:
                 cells_of[sheet_name] = cells
+                table.structure.sheets.append((sheet_name, candidate.height, candidate.width, cells))
         if cells_of:
             chosen = _data_sheet(cells_of)
             if _filled_cells(frame) != cells_of[chosen]:

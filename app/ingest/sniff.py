@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -237,8 +238,72 @@ def _best_candidate(head: bytes) -> str:
             _trim_partial(sample, name).decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
-        return name
-    return "latin_1"
+        return _plausible_single_byte(sample) if name in SINGLE_BYTE else name
+    return _plausible_single_byte(sample)
+
+
+SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_7", "cp1253", "cp1251", "koi8_r")
+"""Single-byte codecs that decode any bytes, or nearly: the bytes alone cannot choose among them,
+the words they make can (``_plausible_single_byte``). The first is the default on a tie."""
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _plausibility(text: str) -> tuple[float, int]:
+    """Share of the words with non-ASCII letters that read as words of one language: letters of one
+    script, no capital after a small letter, and (Latin) mostly ASCII letters (Greek bytes read as
+    cp1252 give "ÐåñéöÝñåéá"; Cyrillic bytes give "Ìîñêîâñêàÿ"). Symbols (±, ¼, §) count against."""
+    good = bad = 0
+    for word in _WORD.findall(text):
+        if word.isascii() or len(word) < 2:
+            continue
+        scripts = {_script(ch) for ch in word}
+        ascii_letters = sum(1 for ch in word if ch.isascii())
+        latin_ok = scripts != {"latin"} or ascii_letters * 2 >= len(word)
+        case_ok = not any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+        if len(scripts) == 1 and "other" not in scripts and latin_ok and case_ok:
+            good += 1
+        else:
+            bad += 1
+    bad += sum(1 for ch in text if not ch.isascii() and not ch.isalpha() and not ch.isspace())
+    return (good / (good + bad) if good + bad else 0.0), good
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x250:
+        return "latin"
+    if 0x370 <= code < 0x400:
+        return "greek"
+    if 0x400 <= code < 0x530:
+        return "cyrillic"
+    return "other"
+
+
+def _plausible_single_byte(sample: bytes) -> str:
+    """The single-byte codec whose decoding reads most like words of a language (Greek ISO-8859-7,
+    Cyrillic cp1251 or KOI8-R), rather than the first that decodes; cp1252 unless another reads
+    clearly better over a few words (a lone £ or ° decides nothing)."""
+    default = "cp1252"
+    base, _ = _plausibility(sample.decode(default, errors="replace"))
+    best, best_score = default, base + PLAUSIBLY_BETTER
+    for name in SINGLE_BYTE[2:]:
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        score, words = _plausibility(text)
+        if words >= MIN_WORDS and score > best_score:
+            best, best_score = name, score
+    if best == default:
+        try:
+            sample.decode(default)
+        except UnicodeDecodeError:
+            return "latin_1"  # bytes cp1252 leaves undefined (0x81, 0x8D …)
+    return best
+
+
+PLAUSIBLY_BETTER = 0.2
+MIN_WORDS = 3
 
 
 def _trim_partial(sample: bytes, codec: str) -> bytes:

@@ -42,6 +42,8 @@ class Measured:
     why: str
     results: list[CheckResult]
     metrics: Metrics
+    kinds: tuple[str, ...] = ()
+    """The kinds of the defects the label lists (``defects[].kind``)."""
 
 
 @dataclass(slots=True)
@@ -103,9 +105,80 @@ def measure(labels: Path, corpus: Path, only: Iterable[str] | None = None) -> li
                 str(label.get("why") or ""),
                 results,
                 metrics,
+                tuple(str(d.get("kind")) for d in label.get("defects") or ()),
             )
         )
     return out
+
+
+LABELLED_AS: dict[str, tuple[str, ...]] = {
+    "totals-in-rows": ("totals-in-rows", "aggregate-rows"),
+    "missing-measure": ("no-measure-or-unit",),
+    "mixed-formats": ("inconsistent-format", "mixed-formats"),
+    "misplaced-values": ("values-in-wrong-column", "mixed-values", "mixed-types"),
+    "placeholder-rows": ("placeholder-rows",),
+    "multi-value-cells": ("multi-value-cells",),
+    "unscored-sheets": ("multi-sheet",),
+    "mixed-units": ("mixed-units",),
+    "quoted-lines": ("wrong-quoting",),
+    "range-values": ("multi-value-cells",),
+}
+"""The checks of issue 14 and the defect kinds of the labels that confirm a finding of each."""
+
+
+@dataclass(slots=True)
+class Precision:
+    code: str
+    fired: int
+    """Labelled files where the check found something."""
+    confirmed: int
+    """Of those, files whose label lists a defect of a matching kind."""
+    labelled: int
+    """Labelled files with a defect of a matching kind (found or not)."""
+    false: list[str] = field(default_factory=list)
+    """Files where the check fired and the label lists no such defect."""
+
+    @property
+    def precision(self) -> float:
+        return self.confirmed / self.fired if self.fired else float("nan")
+
+
+def precision(
+    measured: Iterable[Measured], matches: Mapping[str, tuple[str, ...]] = LABELLED_AS
+) -> list[Precision]:
+    """Per check: on how many labelled files it fires, and how many of those the label confirms."""
+    rows = list(measured)
+    out = []
+    for code, kinds in matches.items():
+        fired = [
+            m
+            for m in rows
+            if any(
+                r.status == "fail"
+                and any(f.code == code and (f.count > 0 or f.share > 0) for f in r.findings)
+                for r in m.results
+            )
+        ]
+        confirmed = [m for m in fired if set(kinds) & set(m.kinds)]
+        labelled = sum(1 for m in rows if set(kinds) & set(m.kinds))
+        false = [m.path for m in fired if m not in confirmed]
+        out.append(Precision(code, len(fired), len(confirmed), labelled, false))
+    return out
+
+
+def precision_table(rows: Iterable[Precision]) -> str:
+    lines = [
+        "| check | files where it fires | confirmed by the label | precision | labelled files with the defect | not confirmed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in rows:
+        shown = f"{p.precision:.2f}" if p.fired else "n/a"
+        lines.append(
+            f"| `{p.code}` | {p.fired} | {p.confirmed} | {shown} | {p.labelled} | "
+            + (", ".join(f"`{f}`" for f in p.false) or "none")
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 def judge(measured: Iterable[Measured], weights: Weights | None = None) -> list[Judged]:

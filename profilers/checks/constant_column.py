@@ -16,7 +16,7 @@ MIN_ROWS = 10
     fix="Move a constant (the year, the publisher) into the metadata or the file name, or check the export.",
     title_zh="常量列",
     fix_zh="将每行都相同的值移入元数据。",
-    rubric="blemish",
+    rubric="routine",
 )
 def constant_column(table: Table) -> Hit | None:
     if table.rows < MIN_ROWS:

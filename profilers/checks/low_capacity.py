@@ -1,3 +1,4 @@
+from profilers.checks._labels import period_columns
 from profilers.context import Table
 from profilers.registry import Hit, check
 from profilers.types import Example
@@ -24,6 +25,11 @@ Tameside) run to 100 rows and more."""
 def low_capacity(table: Table) -> Hit | None:
     rows = table.rows
     if rows > MIN_ROWS:
+        return None
+    # A wide table (one column per year or month) holds rows × periods observations: a 6-indicator
+    # × 46-year table is a long series, not a fragment.
+    periods = period_columns(table)
+    if len(periods) >= 2 and rows * len(periods) > MIN_ROWS:
         return None
     share = (MIN_ROWS + 1 - rows) / (MIN_ROWS + 1)
     return Hit(1, share, [Example(value=f"{rows} rows × {len(table.labels)} columns")], f"{rows} data rows")

@@ -1,8 +1,11 @@
+import re
+
 import numpy as np
 import polars as pl
 
 from profilers.context import WIDE, Table
-from profilers.registry import Hit, check, row_examples
+from profilers.registry import Hit, check
+from profilers.types import MAX_EXAMPLES, Example
 
 LSH_BANDS = 6
 LSH_ROWS = 2
@@ -19,6 +22,15 @@ SIMILAR_CELLS = 0.8
 at least 80% of all cells (a record entered twice with a typo or a new id)."""
 MAX_BUCKET = 64
 """Buckets larger than this hold a value shared by many rows, not one record entered twice."""
+IDENTIFIER_LABEL = re.compile(
+    r"^id$|_id$|^id_|\bid\b|code|编号|代码|编码|号码|注册号|证号|登记号|统一社会信用|许可证|uuid|^no\.?$|number$",
+    re.IGNORECASE,
+)
+"""Labels of identifier columns: rows whose identifier differs are distinct records, however alike
+their other cells (two companies whose registered names differ only by a hyphen)."""
+IDENTIFIER_KINDS = {"credit-code", "org-code", "id-card"}
+IDENTIFIER_DISTINCT = 0.9
+"""An identifier column holds mostly distinct values."""
 _MASKS = np.random.default_rng(20_26).integers(0, 2**63, size=LSH_BANDS * LSH_ROWS, dtype=np.uint64)
 
 
@@ -47,20 +59,52 @@ def near_duplicate_row(table: Table) -> Hit | None:
     frame = table.stripped
     if frame.height < 2:
         return None
-    normalised_rows = _normalised_repeats(table)
-    similar = _similar_rows(table)
-    rows = pl.concat([normalised_rows, similar]).unique().sort() if similar.len() else normalised_rows
-    if not rows.len():
+    ids = identifier_columns(table)
+    normalised_rows = _normalised_repeats(table, ids)
+    similar = _similar_rows(table, ids)
+    pairs = pl.concat([normalised_rows, similar]) if similar.height else normalised_rows
+    # Each row repeats its earliest look-alike.
+    pairs = pairs.group_by("__row").agg(pl.col("of").min()).sort("__row")
+    if not pairs.height:
         return None
-    return Hit(rows.len(), rows.len() / table.rows, row_examples(rows.head(5)))
+    examples = [
+        Example(row=int(r), value=f"repeats row {int(o)}") for r, o in pairs.head(MAX_EXAMPLES).iter_rows()
+    ]
+    first = examples[0].value if examples else ""
+    return Hit(pairs.height, pairs.height / table.rows, examples, f"row {pairs.item(0, '__row')} {first}")
 
 
-def _normalised_repeats(table: Table) -> pl.Series:
-    """Rows equal to an earlier row after normalising, not as written (their ``__row``)."""
+def identifier_columns(table: Table) -> list[str]:
+    """Columns that identify a record (a code, an id): named so or of a code kind, mostly distinct."""
+    semantic = table.semantic
+    out = []
+    for s in table.stats:
+        c = f"c{s.field}"
+        kind = getattr(semantic.get(c), "kind", None)
+        named = IDENTIFIER_LABEL.search(s.name) is not None
+        if (named or kind in IDENTIFIER_KINDS) and s.real and s.distinct >= IDENTIFIER_DISTINCT * s.real:
+            if s.type == "integer" and _row_number(table, c, s.distinct):
+                continue  # 1, 2, 3 … numbers rows, not records: a record entered twice gets a new one
+            out.append(c)
+    return out
+
+
+def _row_number(table: Table, c: str, distinct: int) -> bool:
+    """A column of consecutive integers, one per row: a row number, not a record's code."""
+    low, high = table.stripped.select(
+        pl.col(c).cast(pl.Int64, strict=False).min().alias("low"),
+        pl.col(c).cast(pl.Int64, strict=False).max().alias("high"),
+    ).row(0)
+    return low is not None and high is not None and high - low + 1 <= distinct
+
+
+def _normalised_repeats(table: Table, ids: list[str]) -> pl.DataFrame:
+    """Rows equal to an earlier row after normalising, not as written: ``__row`` and ``of`` (the
+    earlier row). Identifier columns are compared as written."""
     frame = table.stripped
-    empty = pl.Series("__row", [], dtype=frame.schema["__row"])
+    empty = pl.DataFrame(schema={"__row": frame.schema["__row"], "of": frame.schema["__row"]})
     kinds = {f"c{s.field}": s.type for s in table.stats}
-    text = [c for c, kind in kinds.items() if kind in ("string", "empty")]
+    text = [c for c, kind in kinds.items() if kind in ("string", "empty") and c not in ids]
     if not text:
         return empty  # without text columns normalising changes nothing but white space
     text_set = set(text)
@@ -76,15 +120,23 @@ def _normalised_repeats(table: Table) -> pl.Series:
     frame = frame.filter(mask)
     if frame.height < 2:
         return empty
-    return frame.get_column("__row").filter(~_first_normalised(frame, text, other))
+    keyed = frame.select("__row").with_columns(_normalised_key(frame, text, other).alias("__key"))
+    found = keyed.select("__row", pl.col("__row").first().over("__key").alias("of"))
+    return found.filter(pl.col("__row") != pl.col("of"))
 
 
 def _first_normalised(frame: pl.DataFrame, text: list[str], other: list[str]) -> pl.Series:
     """Per row of ``frame``: False when an earlier row equals it once ``text`` columns are
     normalised (``other`` columns compared as they are)."""
+    return _normalised_key(frame, text, other).is_first_distinct()
+
+
+def _normalised_key(frame: pl.DataFrame, text: list[str], other: list[str]) -> pl.Series:
+    """Per row of ``frame``: a key equal for rows that are equal once ``text`` columns are
+    normalised (``other`` columns compared as they are)."""
     if len(text) <= WIDE:
         key = pl.struct([normalised(c) for c in text] + [pl.col(c) for c in other])
-        return frame.select(key.is_first_distinct()).to_series()
+        return frame.select(key).to_series()
     # Wide tables: the text cells stacked and normalised by one expression (not one per
     # column), then gathered back into one list per row, in column order.
     long = frame.select(pl.int_range(pl.len()).alias("__i"), pl.col(text)).unpivot(
@@ -99,14 +151,15 @@ def _first_normalised(frame: pl.DataFrame, text: list[str], other: list[str]) ->
         .alias("__text")
     )
     keyed = frame.select(pl.col(other)).with_columns(lists)
-    return keyed.select(pl.struct(keyed.columns).is_first_distinct()).to_series()
+    return keyed.select(pl.struct(keyed.columns)).to_series()
 
 
-def _similar_rows(table: Table) -> pl.Series:
+def _similar_rows(table: Table, ids: list[str]) -> pl.DataFrame:
     """Rows equal to an earlier row in all identifying cells but one (MinHash/LSH candidates over
-    the identifying cells, verified cell by cell); exact repeats are left to duplicate-row."""
+    the identifying cells, verified cell by cell), and never when an identifier column differs:
+    ``__row`` and ``of`` (the earlier row); exact repeats are left to duplicate-row."""
     frame = table.stripped
-    empty = pl.Series("__row", [], dtype=frame.schema["__row"])
+    empty = pl.DataFrame(schema={"__row": frame.schema["__row"], "of": frame.schema["__row"]})
     n = frame.height
     ident = [f"c{s.field}" for s in table.stats if s.distinct >= IDENTIFYING_SHARE * n and s.type != "empty"]
     if len(ident) < MIN_IDENTIFYING or n < 2:
@@ -136,6 +189,10 @@ def _similar_rows(table: Table) -> pl.Series:
     b = pairs.get_column("i_b").to_numpy()
     agree_ident = (ident_m[a] == ident_m[b]).sum(axis=1)
     keep = agree_ident >= len(ident) - 1
+    for c in ids:
+        if c in ident:  # a differing identifier makes two records, however alike the rest
+            j = ident.index(c)
+            keep &= ident_m[a, j] == ident_m[b, j]
     a, b = a[keep], b[keep]
     if not a.size:
         return empty
@@ -148,10 +205,14 @@ def _similar_rows(table: Table) -> pl.Series:
     agree_all = (all_m[ia, :-1] == all_m[ib, :-1]).mean(axis=1)
     exact = (all_m[ia] == all_m[ib]).all(axis=1)
     similar = (agree_all >= SIMILAR_CELLS) & ~exact
-    later = np.unique(b[similar])
-    if not later.size:
+    for c in ids:
+        if c not in ident:
+            j = table.cols.index(c)
+            similar &= all_m[ia, j] == all_m[ib, j]
+    if not similar.any():
         return empty
-    return frame.get_column("__row").gather(later)
+    rows = frame.get_column("__row")
+    return pl.DataFrame({"__row": rows.gather(b[similar]), "of": rows.gather(a[similar])})
 
 
 def _minhashes(cells: np.ndarray) -> np.ndarray:

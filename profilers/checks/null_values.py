@@ -19,7 +19,8 @@ from profilers.registry import Hit, check, per_column
 )
 def null_values(table: Table) -> Hit | None:
     used = [s for s in table.stats if s.real > 0]
-    cols = [f"c{s.field}" for s in used if s.real < s.values]
+    # A blank in a tick-mark column means "not ticked", not a missing value.
+    cols = [f"c{s.field}" for s in used if s.real < s.values and not s.tick]
     if not cols:
         return None
     placeholders = pl.Series(PLACEHOLDERS).implode()

@@ -219,8 +219,11 @@ def listed_division_code(v: pl.Expr, withdrawn: bool = True) -> pl.Expr:
 
 # ---- phones, e-mail, URLs, postcodes ----------------------------------------------------------------
 
+MOBILE = r"1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-9]|8[0-9]|9[0-35-9])[0-9]{8}"
+"""A mainland mobile number by the segments MIIT has assigned: 13x, 145-149, 150-153 and 155-159,
+162/165-167, 17x, 18x, 190-193 and 195-199 (no 154, 160, 194 …)."""
 _PHONE_ONE = (
-    r"(?:1[3-9][0-9]{9}"  # mainland mobile
+    rf"(?:{MOBILE}"  # mainland mobile
     r"|0[1-9][0-9]{1,2}[0-9]{7,8}"  # area code + number
     r"|[2-9][0-9]{6,7}"  # local number
     r"|[48]00[0-9]{7}"  # 400/800 service numbers
@@ -238,12 +241,15 @@ def valid_phone(v: pl.Expr) -> pl.Expr:
     1[3-9]), a landline with or without its area code, a 400/800 number, a short service number,
     a North American number or E.164; spaces, hyphens and brackets inside a number are ignored."""
     compact = v.str.replace_all(PHONE_SEPARATORS, "").str.replace(r"^00", "+")
-    return compact.str.contains(PHONE_LIST).fill_null(False)
+    # Eleven bare digits from 13-19 are a mobile number, judged by its segment (not as a North
+    # American number that happens to have the same length).
+    bare_mobile = v.str.contains(r"^1[3-9][0-9]{9}$") & ~v.str.contains(rf"^{MOBILE}$")
+    return (compact.str.contains(PHONE_LIST) & ~bare_mobile).fill_null(False)
 
 
 def common_phone(v: pl.Expr) -> pl.Expr:
     """A fast acceptance test for the common forms: a mobile number, or 0AA(A)-NNNNNNN(N)."""
-    return v.str.contains(r"^1[3-9][0-9]{9}$|^0[1-9][0-9]{1,2}-[2-9][0-9]{6,7}$").fill_null(False)
+    return v.str.contains(rf"^{MOBILE}$|^0[1-9][0-9]{{1,2}}-[2-9][0-9]{{6,7}}$").fill_null(False)
 
 
 EMAIL = r"^[A-Za-z0-9._%+'\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"

@@ -226,6 +226,13 @@ FAILING: list[Case] = [
         why="ten data rows or fewer is a fragment",
     ),
     Case(
+        "low-capacity",
+        "four-rows-by-two-years.csv",
+        csv("项目,2022年,2023年", "食品,10,11", "衣着,5,6", "居住,7,8", "交通,3,4"),
+        count=1,
+        why="a wide table of 4 rows × 2 years is 8 observations: still a fragment",
+    ),
+    Case(
         "missing-cell",
         "missing-cells.csv",
         csv("a,b,c", "1,2,3", "4", "5,6"),
@@ -757,6 +764,16 @@ PASSING: list[Case] = [
         csv("id,name,amount", *_rows(11, "{i},n{i},{k}")),
         status="pass",
     ),
+    Case(
+        "low-capacity",
+        "six-indicators-by-46-years.csv",
+        csv(
+            "指标（万人）," + ",".join(f"{y}年" for y in range(1978, 2024)),
+            *[f"指标{i}," + ",".join(str(100 + i + y) for y in range(46)) for i in range(6)],
+        ),
+        status="pass",
+        why="a wide table: 6 rows × 46 years is 276 observations, not a fragment",
+    ),
     clean("missing-cell"),
     clean("multi-row-header"),
     clean("narrow-table"),
@@ -1093,4 +1110,358 @@ PASSING: list[Case] = [
     ),
 ]
 
+
+# ---- the layout checks of scoring v2: totals, measure, formats, misplaced, placeholders, cells ----
+
+FAILING += [
+    Case(
+        "totals-in-rows",
+        "gdp-with-national-total.csv",
+        csv(
+            "地区,地区生产总值（亿元）",
+            "全国,1000",
+            "北京市,400",
+            "天津市,350",
+            "河北省,250",
+            "其中：石家庄市,90",
+        ),
+        count=2,
+        examples=((2, 1), (6, 1)),
+        values=("全国", "其中：石家庄市"),
+        why="a national total and an 'of which' row listed with the provinces",
+    ),
+    Case(
+        "totals-in-rows",
+        "unlabelled-sum-row.csv",
+        csv("item,q1,q2", "bolts,10,20", "nuts,5,7", "pins,1,3", ",16,30"),
+        count=1,
+        examples=((5, None),),
+        why="no label, but the last row is the sum of the others in every numeric column",
+    ),
+    Case(
+        "missing-measure",
+        "gdp-periods-only.csv",
+        csv("地区,2023年,2022年,2021年", "北京市,43760.7,41610.9,41045.6", "天津市,16737.3,16311.3,15685.1"),
+        count=1,
+        values=("2023年, 2022年, 2021年",),
+        why="the 指标 line was stripped: bare years over numbers",
+    ),
+    Case(
+        "missing-measure",
+        "population-without-unit.csv",
+        csv(",乡村人口,城镇人口", "1978年,79014,17245", "1979年,79047,18495"),
+        count=1,
+        why="the quantity is named, its unit (万人) is not",
+    ),
+    Case(
+        "multi-value-cells",
+        "two-job-titles.csv",
+        csv(
+            "姓名,职务",
+            "张三,主任",
+            "李四,副主任",
+            "王五,主任\u3000党支部书记",
+            "赵六,科员",
+            "钱七,党支部书记",
+            "孙八,副主任、党支部书记",
+        ),
+        count=2,
+        examples=((4, 2), (7, 2)),
+        why="two titles the column also holds alone, joined by a full-width space and by 、",
+    ),
+]
+
+PASSING += [
+    clean("totals-in-rows"),
+    Case(
+        "totals-in-rows",
+        "details-only.csv",
+        csv("地区,地区生产总值（亿元）", "北京市,400", "天津市,350", "河北省,250", "总计局,12"),
+        status="pass",
+        why="a label that only contains 总计 is not a total row",
+    ),
+    clean("missing-measure"),
+    Case(
+        "missing-measure",
+        "periods-under-an-indicator-line.csv",
+        csv(
+            "指标：地区生产总值(亿元)",
+            "地区,2023年,2022年,2021年",
+            "北京市,43760.7,41610.9,41045.6",
+            "天津市,16737.3,16311.3,15685.1",
+        ),
+        status="pass",
+        why="the title line names the indicator and its unit",
+    ),
+    Case(
+        "missing-measure",
+        "unit-in-label.csv",
+        csv("年份,年末总人口（万人）", "1978,96259", "1979,97542"),
+        status="pass",
+    ),
+    clean("multi-value-cells"),
+    Case(
+        "multi-value-cells",
+        "addresses-with-commas.csv",
+        csv(
+            "名称,备注",
+            "甲,位于城区，靠近车站，交通便利，周边配套设施齐全并且有大型商场和医院",
+            "乙,位于郊区，环境优美，空气清新，适合居住并且周边有公园和湖泊可供游玩",
+            "丙,无",
+        ),
+        status="pass",
+        why="prose with punctuation, not joined values",
+    ),
+]
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook with these sheets, built with openpyxl."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _yearly(year: int, rows: int) -> list[list[object]]:
+    return [["地区", "年份", "常住人口（万人）"]] + [[f"区{i}", year, 100 + i] for i in range(rows)]
+
+
+FAILING += [
+    Case(
+        "mixed-formats",
+        "dates-and-amounts-written-several-ways.csv",
+        csv(
+            "id,date,amount",
+            "1,2023-10-07,1200",
+            '2,2023-10-08,"1,300"',
+            "3,07/10/2023,1400",
+            '4,2023年10月9日,"1,500"',
+            "5,2023-10-10,1600",
+            "6,2023-1-11,1700",
+        ),
+        count=4,
+        examples=((4, 2), (5, 2), (3, 3), (5, 3)),
+        why="2023-1-11 is the main format unpadded; two other date writings, and thousands separators in two amounts",
+    ),
+    Case(
+        "misplaced-values",
+        "dates-in-a-yes-column.csv",
+        csv(
+            "id,name,active",
+            *[f"{i},n{i},{'Y' if i % 3 else ''}" for i in range(1, 5)],
+            "5,n5,2023-01-05",
+            *[f"{i},n{i},{'Y' if i % 3 else ''}" for i in range(6, 30)],
+        ),
+        count=1,
+        examples=((6, 3),),
+        values=("2023-01-05",),
+        why="a date in a Y/blank column",
+    ),
+    Case(
+        "placeholder-rows",
+        "codes-still-being-defined.csv",
+        csv(
+            "代码,名称,类别",
+            "101,钢铁,制造业",
+            "102,水泥,制造业",
+            "103,煤炭,采矿业",
+            "990,待定义,待定义",
+            "991,待定义,待定义",
+        ),
+        count=2,
+        examples=((5, None), (6, None)),
+        why="a block of rows whose name says the entry is still being defined",
+    ),
+    Case(
+        "placeholder-rows",
+        "years-without-values.csv",
+        csv(",乡村人口,城镇人口", "1978年,79014,17245", "1979年,79047,18495", "1980年,,", "1981年,,"),
+        count=2,
+        examples=((4, None), (5, None)),
+        why="period rows with every value empty stand for records of the series",
+    ),
+    Case(
+        "unscored-sheets",
+        "six-yearly-sheets.xlsx",
+        xlsx({str(y): _yearly(y, 12) for y in range(2018, 2024)}),
+        count=5,
+        why="the first sheet is scored, five more of the same size are not",
+    ),
+    Case(
+        "mixed-units",
+        "units-by-row.csv",
+        csv(
+            "指标,单位,2023年",
+            "发电量,亿千瓦小时,100",
+            "原煤,万吨,200",
+            "原油,万吨,300",
+            "天然气,亿立方米,40",
+        ),
+        count=2,
+        examples=((2, 2), (5, 2)),
+        values=("亿千瓦小时", "亿立方米"),
+        why="a unit column whose unit changes by row: the column cannot be summed",
+    ),
+]
+
+PASSING += [
+    clean("mixed-formats"),
+    Case(
+        "mixed-formats",
+        "one-date-format-unpadded.csv",
+        csv(
+            "id,date,amount",
+            "1,2023-10-07,1200",
+            "2,2023-1-8,1300",
+            "3,2023-10-9,999",
+            '4,2023-11-01,"1,000"',
+        ),
+        status="pass",
+        why="2023-1-8 and 2023-10-07 are one format; small amounts show no separator either way; one odd amount",
+    ),
+    clean("misplaced-values"),
+    Case(
+        "misplaced-values",
+        "free-text-column.csv",
+        csv("id,note", "1,Y", "2,N", "3,checked on 2023-01-05", "4,Y", "5,see the 2022 report"),
+        status="pass",
+        why="a column with long text in 40 % of its cells is not a coded column",
+    ),
+    clean("placeholder-rows"),
+    Case(
+        "placeholder-rows",
+        "sparse-but-real.csv",
+        csv("name,phone,email", "甲,010-1234,", "乙,,", "丙,,c@example.org"),
+        status="pass",
+        why="a record with only its name filled is a sparse record, not a placeholder row",
+    ),
+    Case(
+        "unscored-sheets",
+        "cover-and-data.xlsx",
+        xlsx({"说明": [["本表数据来源：统计局"], ["更新时间：2024年1月"]], "数据": _yearly(2023, 12)}),
+        status="pass",
+        why="a cover sheet of two lines holds no data",
+    ),
+    Case("unscored-sheets", CLEAN_NAME, CLEAN, status="pass", why="a CSV has no other sheets"),
+    Case(
+        "mixed-units",
+        "department-unit-column.csv",
+        csv("id,Unit,count", "1,MAN.,3", "2,ERT,4", "3,MAN.,5", "4,BKLYN,6"),
+        status="pass",
+        why="a 'Unit' column of department names is not a unit of measurement",
+    ),
+]
+FAILING += [
+    Case(
+        "misplaced-values",
+        "words-among-house-numbers.csv",
+        csv(
+            "id,house_number,street", *[f"{i},{100 + i},Main St" for i in range(1, 25)], "25,CERTAIN,Main St"
+        ),
+        count=1,
+        examples=((26, 2),),
+        values=("CERTAIN",),
+        why="a word in a column of house numbers (the marshal evictions layout)",
+    ),
+    Case(
+        "mixed-formats",
+        "lot-numbers-padded-and-not.csv",
+        csv("block,lot", *[f"{i:05d},{i * 7:05d}" for i in range(1, 25)], "00031,0043", "00032,0"),
+        count=2,
+        examples=((26, 2), (27, 2)),
+        values=("0043", "0"),
+        why="zero-padded 5-digit lots, two written without the padding (the DOB violations layout)",
+    ),
+]
+PASSING += [
+    Case(
+        "misplaced-values",
+        "unknown-among-house-numbers.csv",
+        csv("id,house_number", *[f"{i},{100 + i}" for i in range(1, 25)], "25,UNKNOWN"),
+        status="pass",
+        why="UNKNOWN stands for no value: a placeholder, not a misplaced value",
+    ),
+    Case(
+        "mixed-formats",
+        "unpadded-counts.csv",
+        csv("id,count", *[f"{i},{i * 7}" for i in range(1, 25)]),
+        status="pass",
+        why="numbers of several lengths without leading zeros are not padded codes",
+    ),
+]
+# quoted-lines and range-values (the calibration work): layouts of terrible_csv.txt and jobs.xml
+FAILING += [
+    Case(
+        "quoted-lines",
+        "every-line-quoted.csv",
+        csv(
+            '"region,authority,new_cases,closed_cases"',
+            '"North East,NORTHUMBERLAND,3,6"',
+            '"North East,GATESHEAD,0,1"',
+            '"North West,BOLTON,4,2"',
+        ),
+        count=3,
+        examples=((2, 1), (3, 1), (4, 1)),
+        why="each line, header included, is one quoted field: a reader sees one column of joined values",
+    ),
+    Case(
+        "range-values",
+        "salary-ranges.csv",
+        csv(
+            "job,grade,salary",
+            'Communications Officer,PO3,"£31,754 - £34,549 per annum"',
+            'Business Support Clerk,S3,"£16,054 - £17,161 per annum (pro-rata)"',
+            'Print Technician,S4,"£17,161 - £19,126"',
+            'Accountant,PO7,"£41,616 to £44,299 per annum"',
+        ),
+        count=4,
+        examples=((2, 3), (3, 3), (4, 3), (5, 3)),
+        why="a salary column holding ranges with currency and words, not one number",
+    ),
+]
+PASSING += [
+    clean("quoted-lines"),
+    Case(
+        "quoted-lines",
+        "one-column-of-names.csv",
+        csv("name", '"Smith, John"', '"Doe, Jane"', '"Roe, Richard"'),
+        status="pass",
+        why="a single column whose values hold one comma: names, not wrapped lines",
+    ),
+    clean("range-values"),
+    Case(
+        "range-values",
+        "age-bands-and-periods.csv",
+        csv(
+            "age_band,period,people",
+            "0 - 4,2019 - 2020,120",
+            "5 - 9,2019 - 2020,130",
+            "10 - 14,2019 - 2020,110",
+        ),
+        status="pass",
+        why="age bands and periods are category labels, not amounts: no currency, magnitude or thousands separator",
+    ),
+    Case(
+        "range-values",
+        "iso-dates-and-codes.csv",
+        csv(
+            "date,code,amount",
+            "2012-10-03,43A-24B,1000",
+            "2012-10-04,12B-11C,2000",
+            "2012-10-05,77D-10E,3000",
+        ),
+        status="pass",
+        why="hyphens without spaces join dates and codes, not ranges",
+    ),
+]
 CASES: list[Case] = FAILING + PASSING

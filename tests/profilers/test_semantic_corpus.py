@@ -197,7 +197,11 @@ def million_rows(tmp_path_factory: pytest.TempPathFactory) -> Report:
     codes = codes.scatter(
         list(BAD_CODES), [c[:-1] + ("0" if c[-1] != "0" else "1") for c in codes.gather(list(BAD_CODES))]
     )
-    phones = pl.Series(rng.integers(13_000_000_000, 19_999_999_999, ROWS)).cast(pl.String)
+    # Mobile numbers in assigned segments (13x, 15x without 154, 18x), random subscriber numbers.
+    segments = pl.Series([s for s in range(130, 190) if s // 10 in (13, 15, 18) and s != 154])
+    phones = segments.gather(rng.integers(0, len(segments), ROWS)).cast(pl.String) + pl.Series(
+        rng.integers(10**7, 10**8, ROWS)
+    ).cast(pl.String)
     phones = phones.scatter(list(BAD_PHONES), [p[:10] for p in phones.gather(list(BAD_PHONES))])
     dates = (
         pl.Series(rng.integers(0, 12_000, ROWS))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,8 +234,10 @@ def test_impossible_months_times_and_compact_dates() -> None:
 
 # ---- phones, e-mail, URLs, division codes -----------------------------------------------------------
 
+SEGMENTS = ["13", "145", "147", "150", "153", "155", "159", "162", "166", "170", "178", "18", "190", "199"]
+"""Assigned mobile segments (a two-digit one takes any third digit)."""
 mobiles = st.builds(
-    lambda a, b: f"1{a}{b}", st.sampled_from("3456789"), st.text(DIGITS, min_size=9, max_size=9)
+    lambda a, b: (a + b)[:11], st.sampled_from(SEGMENTS), st.text(DIGITS, min_size=9, max_size=9)
 )
 
 
@@ -245,6 +248,11 @@ def test_mobile_numbers_and_one_digit_dropped(number: str, data: st.DataObject) 
     i = data.draw(st.integers(1, 10))  # a leading 4 or 8 would make a 400/800 number
     short = number[:i] + number[i + 1 :]
     assert by_expr([short], val.valid_phone) == [False]
+
+
+@pytest.mark.parametrize("segment", ["140", "144", "154", "160", "161", "164", "169", "194"])
+def test_mobile_numbers_outside_the_assigned_segments(segment: str) -> None:
+    assert by_expr([f"{segment}12345678"], val.valid_phone) == [False]
 
 
 def test_phone_forms() -> None:

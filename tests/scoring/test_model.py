@@ -154,7 +154,7 @@ ROUTINE_TOP, SUBSTANTIAL_TOP, STEP = 86.6, 54.5, 1 / 4.5  # weights v2: classes 
 
 def test_each_class_bounds_its_band() -> None:
     """A fault at full extent keeps the file in the band of its rubric class, near the top."""
-    blemish = score_table([failing(finding("constant-column", share=1.0))], Metrics())
+    blemish = score_table([failing(finding("narrow-table", share=1.0))], Metrics())
     routine = score_table([failing(finding("title-rows", share=1.0))], Metrics())
     substantial = score_table([failing(finding("mixed-units", share=1.0))], Metrics())
     fatal = score_table([failing(finding("mojibake", share=0.9))], Metrics())
