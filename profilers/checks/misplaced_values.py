@@ -1,3 +1,5 @@
+import re
+
 import polars as pl
 
 from profilers.context import DATE_RE, DATETIME_RE, Table
@@ -17,6 +19,10 @@ WORD = r"^[A-Za-z]{3,}$|^[\p{Han}]{2,}$"
 """A word (letters only) in a column of numbers or numbered codes (house numbers, lot numbers)."""
 NOT_A_VALUE = r"^(?i:unknown|none|various|multiple|n/?a|tbc|tba|null|nan|blank|vacant|pending|nil|other|not known|未知|不详|暂无|其他|无)$"
 """Words that stand for "no value" in such a column: placeholders, not misplaced values."""
+FREE_TEXT_LABEL = re.compile(
+    r"备注|说明|附注|其他|描述|remark|note|comment|description|detail|other", re.IGNORECASE
+)
+"""Columns meant for free text: a long remark among short ones is not misplaced."""
 MIN_DIGIT_SHARE = 0.9
 MAX_WORD_SHARE = 0.05
 
@@ -44,6 +50,7 @@ def misplaced_values(table: Table) -> Hit | None:
         and s.real > 0
         and s.distinct > 1
         and f"c{s.field}" not in semantic
+        and not FREE_TEXT_LABEL.search(s.name)
     ]
     if not cols:
         return None

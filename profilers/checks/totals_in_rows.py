@@ -8,7 +8,9 @@ from profilers.types import MAX_EXAMPLES, Example
 TOTAL_LABEL = (
     r"^(?i:合计|总计|小计|共计|累计|总数|全部|全国|全国总计|全省|全市|全区|全县|全州|全盟"
     r"|其中[:：]?.*|.*[(（]合计[)）]|总\s*计|合\s*计|小\s*计"
-    r"|total|totals|grand total|sub-?total|sub total|overall|all|all \w+( \w+)?|total \w+( \w+)?"
+    r"|total|totals|grand total|sub-?total|sub total|overall|all|total[ :-]+\w+(?: \w+)?"
+    r"|all (?:areas|regions|countries|sectors|industries|categories|ages|persons|people|households|types|sizes"
+    r"|years|groups|sexes|businesses|firms|companies|respondents|employees|others?|local authorities|items)"
     r"|world|european union|euro area|arab world|oecd members|.* income|.*\(excluding .*\)"
     r"|ida .*|ibrd .*|.*dividend|fragile and conflict affected situations|heavily indebted poor countries.*"
     r"|least developed countries.*|.*small states|sub-saharan africa.*|east asia & pacific.*"
@@ -17,6 +19,8 @@ TOTAL_LABEL = (
 """Row labels that name a total, a subtotal or an aggregate of the rows around it: the Chinese
 statistical labels, English totals and the World Bank's aggregate entities (World, High income,
 Euro area …) listed among countries."""
+NOT_TOTAL = r"(?i:\b(?:ltd|limited|plc|inc|llc|gmbh|s\.?a\.?|energies|oil|gas|saints?|souls)\b)"
+"""Names that start like a total but are not one: Total Gas Ltd (a company), All Saints (a school)."""
 MAX_SHARE = 0.5
 """Total rows are a minority: a label column where most rows match is not a list of details."""
 MIN_ROWS = 3
@@ -43,6 +47,7 @@ def totals_in_rows(table: Table) -> Hit | None:
     best: tuple[int, str, pl.DataFrame] | None = None
     for c in label_columns(table):
         hits = frame.select("__row", c).filter(pl.col(c).str.contains(TOTAL_LABEL))
+        hits = hits.filter(~pl.col(c).str.contains(NOT_TOTAL))
         if not hits.height or hits.height > frame.height * MAX_SHARE:
             continue
         if best is None or hits.height > best[0]:

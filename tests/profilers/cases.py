@@ -1180,6 +1180,19 @@ PASSING += [
         status="pass",
         why="a label that only contains 总计 is not a total row",
     ),
+    Case(
+        "totals-in-rows",
+        "suppliers-and-schools.csv",
+        csv(
+            "supplier,amount",
+            "Total Gas & Power Ltd,1200",
+            "All Saints Primary School,300",
+            "Acme Ltd,450",
+            "Bolt Supplies,120",
+        ),
+        status="pass",
+        why="a company and a school whose names start like a total",
+    ),
     clean("missing-measure"),
     Case(
         "missing-measure",
@@ -1336,6 +1349,17 @@ PASSING += [
         csv("id,note", "1,Y", "2,N", "3,checked on 2023-01-05", "4,Y", "5,see the 2022 report"),
         status="pass",
         why="a column with long text in 40 % of its cells is not a coded column",
+    ),
+    Case(
+        "misplaced-values",
+        "remarks-column.csv",
+        csv(
+            "id,备注",
+            *[f"{i},已核实" if i % 2 else f"{i},正常" for i in range(1, 30)],
+            "30,2023年补录，原始凭证另行归档",
+        ),
+        status="pass",
+        why="a remark column holds free text: a long remark is not a misplaced value",
     ),
     clean("placeholder-rows"),
     Case(
