@@ -5,17 +5,19 @@ its counts, rate and ETA; ``GET /api/v1/jobs/{id}/datasets`` the outcome of each
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from app.api.auth import AUTH_RESPONSES, KeyedCallerDep, Unauthorized
+from app.api.auth import AUTH_RESPONSES, KeyedCallerDep
 from app.api.deps import RepoDep, SettingsDep
 from app.api.openapi import error_responses
 from app.api.responses import JSONResponse
 from app.api.routes import SCORE_JOB_SCHEMA
 from app.services import catalogs as service
+from profilers import jsontext
 
 router = APIRouter(prefix="/api/v1", tags=["catalogs"])
 
@@ -56,6 +58,26 @@ class CatalogRequest(BaseModel):
     metadata_only: bool = Field(False, description="Score metadata and link status without downloading data.")
 
 
+async def catalog_request(request: Request, caller: KeyedCallerDep) -> CatalogRequest:
+    """The body of ``POST /catalogs``, read only once the caller has a key: a caller without one
+    gets its 401 whatever the body holds, even text that is not JSON (FastAPI reads a declared
+    body before any dependency runs)."""
+    raw = await request.body()
+    try:
+        data: Any = jsontext.loads(raw)
+    except ValueError:  # not UTF-8 or not JSON (JSONDecodeError and UnicodeDecodeError both are)
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": "the request body is not UTF-8 JSON", "type": "json_invalid"}]
+        ) from None
+    try:
+        return CatalogRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+CatalogBody = Annotated[CatalogRequest, Depends(catalog_request)]
+
+
 @router.post(
     "/catalogs",
     status_code=202,
@@ -65,15 +87,16 @@ class CatalogRequest(BaseModel):
     "the administrator token for local sources. At most ODQ_CATALOG_RUNS_PER_KEY runs per key and "
     "ODQ_CATALOG_RUNS_MAX in all go at once.",
     responses=START_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CatalogRequest.model_json_schema()}},
+        }
+    },
 )
 def start_catalog(
-    body: CatalogRequest, request: Request, repo: RepoDep, settings: SettingsDep, caller: KeyedCallerDep
+    body: CatalogBody, request: Request, repo: RepoDep, settings: SettingsDep, caller: KeyedCallerDep
 ) -> JSONResponse:
-    if caller.anonymous:
-        raise Unauthorized(
-            "Starting a catalog run needs an API key (Authorization: Bearer <key>, or X-API-Key).",
-            code="missing-key",
-        )
     if body.portal is not None:
         caller.require_write(body.portal)
     run_id = request.app.state.catalog_runs.submit(

@@ -354,6 +354,14 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
         Probe("POST", "/api/v1/catalogs", 401, "missing-key", {"json": {"source": "https://example.org/"}}),
         # Authentication comes first: an invalid body from a caller without a key is a 401.
         Probe("POST", "/api/v1/catalogs", 401, "missing-key", {"json": {"kind": "ckan"}}),
+        # ... and so is a body that is not JSON at all (FastAPI reads a declared body first).
+        Probe(
+            "POST",
+            "/api/v1/catalogs",
+            401,
+            "missing-key",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        ),
         Probe(
             "POST",
             "/api/v1/catalogs",

@@ -100,7 +100,15 @@ def test_writing_into_a_portal_needs_its_key(portal: FixturePortal, tmp_path: Pa
         r = client.post(
             "/api/v1/catalogs", json={**body, "executor": "threads"}, headers={"X-API-Key": key_a}
         )
-        assert r.status_code == 422
+        assert r.status_code == 422 and r.json()["code"] == "invalid-request"
+        assert r.json()["detail"]["errors"][0]["loc"] == ["body", "executor"]
+        for raw in (b"{not json", b"\xff\xfe", b"[" * 30_000):  # with a key, a body that is not JSON is a 422
+            r = client.post(
+                "/api/v1/catalogs",
+                content=raw,
+                headers={"X-API-Key": key_a, "content-type": "application/json"},
+            )
+            assert r.status_code == 422 and r.json()["code"] == "invalid-request", raw[:10]
         assert CatalogRuns(client.app.state.store).unfinished_runs() == []
 
 
