@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     worker_cpu_seconds: int = Field(
         300, ge=1, description="CPU time (seconds) a parsing worker may spend on one file."
     )
+    max_sheets: int = Field(
+        20,
+        ge=0,
+        description="Other data sheets of a workbook scored with its data sheet, each on its own (the report's "
+        "`sheets`); the ones past it are listed as not scored. The cell limit applies to the sheets together.",
+    )
     worker_timeout_s: float = Field(
         600.0, gt=0, description="Wall-clock time (seconds) after which the worker parsing a file is stopped."
     )

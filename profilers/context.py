@@ -105,6 +105,11 @@ class Structure:
     nul_bytes: int = 0
     sheets: list[tuple[str, int, int, int]] = field(default_factory=list)
     """Every sheet of a workbook with values, in order: (name, rows, columns, filled cells)."""
+    sheet_names: list[str] = field(default_factory=list)
+    """Every sheet of a workbook in order, empty ones included (a sheet's index is its place here)."""
+    sheet_outcomes: dict[str, str] = field(default_factory=dict)
+    """What became of each other data sheet, by name, when the caller scored them too (``scored
+    61.2 (good)``, or why it was not): measured by the pipeline, said by ``unscored-sheets``."""
     notes: list[str] = field(default_factory=list)
 
 

@@ -51,7 +51,11 @@ _UNREADABLE = {
 }
 
 
-def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | None = None) -> Table:
+def load_table(
+    path: Path, name: str, sha256: str, workdir: Path, url: str | None = None, sheet: str | None = None
+) -> Table:
+    """``sheet``: read that sheet of a workbook instead of the data sheet ``_data_sheet`` picks (the
+    other sheets of a workbook are then not listed: the table is one sheet, scored on its own)."""
     size = path.stat().st_size
     sniffed = sniff(path, name)
     source = SourceInfo(
@@ -68,7 +72,7 @@ def load_table(path: Path, name: str, sha256: str, workdir: Path, url: str | Non
         structure.format_mismatch = (sniffed.declared, sniffed.format)
     table = Table(source, structure)
     try:
-        _load_into(table, path, sniffed, workdir)
+        _load_into(table, path, sniffed, workdir, sheet)
     except _Unreadable as exc:
         structure.fatal = (exc.code, str(exc))
     except Exception as exc:
@@ -98,7 +102,7 @@ class _Bomb(_Unreadable):
     code = "decompression-bomb"
 
 
-def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> None:
+def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path, sheet: str | None = None) -> None:
     fmt = sniffed.format
     structure = table.structure
     if fmt == "empty":
@@ -117,7 +121,7 @@ def _load_into(table: Table, path: Path, sniffed: Sniffed, workdir: Path) -> Non
     if fmt in TABULAR_TEXT:
         _load_text(table, path, sniffed, workdir)
     elif fmt in EXCEL:
-        _load_excel(table, path)
+        _load_excel(table, path, sheet)
     elif fmt in STRUCTURED:
         _load_structured(table, path, fmt)
     elif fmt in MARKUP:
@@ -153,8 +157,8 @@ def _grid_into(table: Table, grid: Grid, delimiter: str) -> None:
     _table_from_grid(table, grid, delimiter)
 
 
-def _load_excel(table: Table, path: Path) -> None:
-    """Read the data sheet (``_data_sheet``) through fastexcel (calamine into Arrow: no Python object
+def _load_excel(table: Table, path: Path, only: str | None = None) -> None:
+    """Read the data sheet (``_data_sheet``), or the sheet ``only``, through fastexcel (calamine into Arrow: no Python object
     per cell), every cell as text. fastexcel starts at the first used row, so the rows are
     renumbered from the sheet's start to keep spreadsheet row numbers. A legacy ``.xls`` that
     calamine cannot open (a bare BIFF2-5 stream from Excel 2-95) is read by xlrd instead."""
@@ -170,7 +174,9 @@ def _load_excel(table: Table, path: Path) -> None:
         first_row = 0
         _check_xlsx_dimensions(path)
         cells_of: dict[str, int] = {}
-        for sheet_name in reader.sheet_names:
+        if only is None:
+            table.structure.sheet_names = list(reader.sheet_names)
+        for sheet_name in reader.sheet_names if only is None else [only]:
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string")
             if sheet.height == 0 or sheet.width == 0:
                 continue
@@ -180,7 +186,8 @@ def _load_excel(table: Table, path: Path) -> None:
                 frame = candidate
             if cells:
                 cells_of[sheet_name] = cells
-                table.structure.sheets.append((sheet_name, candidate.height, candidate.width, cells))
+                if only is None:
+                    table.structure.sheets.append((sheet_name, candidate.height, candidate.width, cells))
         if cells_of:
             chosen = _data_sheet(cells_of)
             if _filled_cells(frame) != cells_of[chosen]:
@@ -200,7 +207,7 @@ def _load_excel(table: Table, path: Path) -> None:
         table.structure.fatal = ("empty-file", "the workbook has no cells with values")
         return
     table.source.sheet = chosen
-    if sheets > 1:
+    if sheets > 1 and only is None:
         table.structure.notes.append(f"scored sheet {chosen!r} of {sheets}")
     table.source.encoding = None
     cols = frame.columns

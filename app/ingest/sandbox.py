@@ -68,6 +68,8 @@ class Limits:
     """Resident memory."""
     cpu_seconds: int = 300
     wall_seconds: float = 600.0
+    max_sheets: int = 20
+    """Other data sheets of a workbook scored with its data sheet (``score_file``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,6 +527,7 @@ def limits_from(settings: Any) -> Limits | None:
         memory_bytes=int(settings.worker_memory_mb * 1024 * 1024),
         cpu_seconds=int(settings.worker_cpu_seconds),
         wall_seconds=float(settings.worker_timeout_s),
+        max_sheets=int(settings.max_sheets),
     )
 
 
@@ -544,7 +547,8 @@ def score_in_worker(
     types, arrow_table)`` and the signatures to ``save_signatures(signatures)`` in this process
     (the one that owns the database). A declared ``suite`` or ``schema`` is applied in the worker;
     the GX suite the table meets is built there too and handed to ``save_suite(suite)``."""
-    options = {k: v for k, v in (("suite", suite), ("schema", schema)) if v is not None}
+    options: dict[str, Any] = {k: v for k, v in (("suite", suite), ("schema", schema)) if v is not None}
+    options["max_sheets"] = limits.max_sheets
     want_signatures = save_signatures is not None
     with tempfile.TemporaryDirectory(prefix="odq-rows-") as rows_dir:
         done = score_isolated(

@@ -10,12 +10,20 @@ from profilers.types import CheckResult
 from scoring import SCORING_VERSION, ScoreCard, describe_code, scoring_digest
 
 
-def build_report(report_id: str, table: Table, results: list[CheckResult], card: ScoreCard) -> dict[str, Any]:
+def build_report(
+    report_id: str,
+    table: Table,
+    results: list[CheckResult],
+    card: ScoreCard,
+    sheets: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``sheets``: the other data sheets of a workbook, each scored on its own
+    (``app.services.scoring.score_other_sheets``); the report has ``sheets`` only when there are any."""
     findings = [f for r in results for f in r.findings]
     findings.sort(key=lambda f: (-f.points_lost, f.dimension, f.code))
     source = table.source.to_dict()
     structure = table.structure
-    return {
+    report = {
         "id": report_id,
         "scoring_version": SCORING_VERSION,
         "scoring_digest": card.digest,
@@ -36,6 +44,9 @@ def build_report(report_id: str, table: Table, results: list[CheckResult], card:
         "check_errors": {r.code: r.error for r in results if r.status == "check-error"},
         "notes": list(structure.notes),
     }
+    if sheets:
+        report["sheets"] = sheets
+    return report
 
 
 def _finding(f: dict[str, Any]) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from typing import Any
 
 from app.errors import NotFound
 from app.ingest.blobs import Blob
-from app.ingest.load import load_table
+from app.ingest.load import MAX_CELLS, load_table
 from app.ingest.sandbox import Limits, score_in_worker, table_suite
 from app.observability import note_scored
 from app.services import expectations as declared
 from app.services.report import build_report, mark_currency
 from app.storage.portals import PortalStore
 from app.storage.repository import Repository, new_report_id
+from profilers.checks.unscored_sheets import other_data_sheets
 from profilers.context import Table
 from profilers.expectations import Suite
 from profilers.profile import profile
@@ -26,6 +27,10 @@ from profilers.schema import TableSchema
 from scoring import SCORING_VERSION, score_table, scoring_digest
 
 log = logging.getLogger(__name__)
+
+MAX_SHEETS = 20
+"""Other data sheets of a workbook scored with its data sheet (``ODQ_MAX_SHEETS`` sets it for the
+service); the ones past it are listed in the report's ``sheets`` as not scored."""
 
 
 @dataclass(slots=True)
@@ -43,23 +48,97 @@ def score_file(
     keep: Callable[[Table], None] | None = None,
     suite: Suite | None = None,
     schema: TableSchema | None = None,
+    max_sheets: int = MAX_SHEETS,
 ) -> dict[str, Any]:
     """Score one file (measurement + judgement); ``keep`` receives the loaded table, e.g. to
     store its rows, before the working files are removed. A Great Expectations ``suite`` and a
-    Table ``schema`` (parsed, see ``app.services.expectations``) run after the checks."""
+    Table ``schema`` (parsed, see ``app.services.expectations``) run after the checks. The other
+    data sheets of a workbook (up to ``max_sheets``) are scored too, each on its own, into the
+    report's ``sheets``."""
     with tempfile.TemporaryDirectory(prefix="odq-") as work:
         table = load_table(path, name, sha256, Path(work), url=url)
         # Judged on the report's day (UTC, as its created_at): dates of past events after it count.
-        results, metrics = profile(table, reference_date=dt.datetime.now(dt.UTC).date())
+        today = dt.datetime.now(dt.UTC).date()
+        sheets = score_other_sheets(path, table, Path(work), today, max_sheets=max_sheets)
+        results, metrics = profile(table, reference_date=today)
         if suite is not None or schema is not None:
             results = declared.apply_declared(table, results, suite, schema)
         card = score_table(results, metrics)
-        report = build_report(new_report_id(), table, results, card)
+        report = build_report(new_report_id(), table, results, card, sheets=sheets)
         if suite is not None or schema is not None:
             report["declared"] = declared.describe(suite, schema)
         if keep is not None and not table.fatal:
             keep(table)
         return report
+
+
+def score_other_sheets(
+    path: Path,
+    table: Table,
+    workdir: Path,
+    reference_date: dt.date | None,
+    max_sheets: int = MAX_SHEETS,
+    max_cells: int = MAX_CELLS,
+) -> list[dict[str, Any]]:
+    """Load, profile and score each other data sheet of the workbook ``table`` was read from, in
+    workbook order, with the same checks and scoring as the data sheet: the summaries of the
+    report's ``sheets``. At most ``max_sheets`` are scored, and only while the sheets' cells
+    (rows × columns, the data sheet's included) stay within ``max_cells`` together; the others are
+    listed with why they were not scored. What became of each is recorded on ``table`` for the
+    ``unscored-sheets`` finding of the data sheet."""
+    if table.fatal:
+        return []
+    structure = table.structure
+    others = other_data_sheets(structure, table.source.sheet)
+    index = {sheet: i + 1 for i, sheet in enumerate(structure.sheet_names)}
+    used = sum(rows * cols for sheet, rows, cols, _ in structure.sheets if sheet == table.source.sheet)
+    out: list[dict[str, Any]] = []
+    scored = 0
+    for sheet, rows, cols, _ in others:
+        entry: dict[str, Any] = {"name": sheet, "index": index.get(sheet), "rows": rows, "columns": cols}
+        if scored >= max_sheets:
+            skipped = f"not scored: past the first {max_sheets} other sheets"
+        elif used + rows * cols > max_cells:
+            skipped = f"not scored: the sheets together pass {max_cells:,} cells"
+        else:
+            skipped = ""
+        if skipped:
+            out.append(entry | {"score": None, "band": None, "skipped": skipped, "findings": []})
+            structure.sheet_outcomes[sheet] = skipped
+            continue
+        used += rows * cols
+        scored += 1
+        one = load_table(path, table.source.name, table.source.sha256, workdir, table.source.url, sheet=sheet)
+        results, metrics = profile(one, reference_date=reference_date)
+        card = score_table(results, metrics)
+        findings = sorted(
+            (f for r in results for f in r.findings if f.points_lost > 0 or f.rubric is not None),
+            key=lambda f: (-f.points_lost, f.code),
+        )
+        out.append(
+            entry
+            | {
+                "rows": one.source.rows,
+                "columns": one.source.columns,
+                "header_row": one.source.header_row,
+                "score": card.score,
+                "band": card.band,
+                "fatal": card.fatal,
+                "findings": [
+                    {
+                        "code": f.code,
+                        "dimension": f.dimension,
+                        "count": f.count,
+                        "share": f.share,
+                        "points_lost": round(f.points_lost, 2),
+                        "rubric": f.rubric,
+                    }
+                    for f in findings
+                ],
+            }
+        )
+        structure.sheet_outcomes[sheet] = f"scored {card.score:.1f} ({card.band})"
+    return out
 
 
 def score_blob(

@@ -53,6 +53,22 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(
             f"  Fix these {len(top)} to gain about {gain:.1f} points: " + ", ".join(fx["code"] for fx in top)
         )
+    sheets = report.get("sheets") or []
+    if sheets:
+        lines.append("")
+        lines.append(f"  {len(sheets)} other sheet(s) with data, each scored on its own:")
+    for sheet in sheets:
+        where = f"  sheet {sheet.get('index') or '?'} {sheet['name']!r}: {sheet.get('rows', 0)} rows × {sheet.get('columns', 0)} columns"
+        if sheet.get("score") is None:
+            lines.append(f"{where}, {sheet.get('skipped') or 'not scored'}")
+            continue
+        costly = ", ".join(
+            f["code"] for f in (sheet.get("findings") or [])[:3] if f.get("points_lost", 0) > 0
+        )
+        lines.append(
+            f"{where}  —  score {sheet['score']:.1f}  {sheet['band']} ({BAND_ZH.get(sheet['band'], '')})"
+            + (f"; most costly: {costly}" if costly else "")
+        )
     for note in report.get("notes") or []:
         lines.append(f"  note: {note}")
     return "\n".join(lines) + "\n"

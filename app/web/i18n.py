@@ -134,6 +134,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "report.col.nulls": ("Empty", "空值"),
     "report.col.distinct": ("Distinct", "不同值"),
     "report.notes": ("Notes", "说明"),
+    "report.sheets": ("Other sheets, each scored on its own", "其他工作表（逐表评分）"),
+    "report.sheet": ("Sheet", "工作表"),
+    "report.sheet.size": ("Rows × columns", "行 × 列"),
+    "report.sheet.costly": ("Most costly", "扣分最多"),
     "report.marked": ("has a finding", "存在问题"),
     # progress
     "progress.title": ("Scoring…", "正在评分…"),

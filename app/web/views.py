@@ -134,6 +134,9 @@ class ReportView:
     preview: Preview | None = None
     example_rows: Preview | None = None
     notes: list[str] = field(default_factory=list)
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    """The workbook's other data sheets, each scored on its own: index, name, rows, columns, score,
+    band title, the codes that cost most (or why the sheet was not scored)."""
 
 
 def finding_title(f: Mapping[str, Any], t: Translator) -> str:
@@ -220,6 +223,10 @@ def example_row_numbers(findings: Iterable[Mapping[str, Any]], skip: Iterable[in
             if isinstance(row, int) and row not in skipped and row not in wanted:
                 wanted.append(row)
     return sorted(wanted[:MAX_EXAMPLE_ROWS])
+
+
+MAX_SHEETS_SHOWN = 50
+"""Rows of the report page's table of other sheets."""
 
 
 def build_report_view(report: Mapping[str, Any], weights: Weights, t: Translator) -> ReportView:
@@ -314,6 +321,22 @@ def build_report_view(report: Mapping[str, Any], weights: Weights, t: Translator
         columns=columns,
         hidden_columns=max(0, len(columns_all) - MAX_COLUMN_STATS),
         notes=[short(n) for n in (report.get("notes") or [])[:20]],
+        sheets=[
+            {
+                "index": sheet.get("index"),
+                "name": short(sheet.get("name"), 255),
+                "rows": sheet.get("rows"),
+                "columns": sheet.get("columns"),
+                "score": sheet.get("score"),
+                "band": sheet.get("band"),
+                "band_title": band_title(weights, sheet.get("band"), t) if sheet.get("band") else "",
+                "codes": [f["code"] for f in (sheet.get("findings") or []) if f.get("points_lost", 0) > 0][
+                    :3
+                ],
+                "skipped": short(sheet.get("skipped")),
+            }
+            for sheet in (report.get("sheets") or [])[:MAX_SHEETS_SHOWN]
+        ],
     )
 
 

@@ -1,4 +1,4 @@
-from profilers.context import Table
+from profilers.context import Structure, Table
 from profilers.registry import Hit, check
 from profilers.types import Example
 
@@ -25,20 +25,35 @@ MIN_CELLS = 20
 )
 def unscored_sheets(table: Table) -> Hit | None:
     sheets = table.structure.sheets
-    others = [
-        (name, rows, cols, cells)
-        for name, rows, cols, cells in sheets
-        if name != table.source.sheet and rows >= MIN_ROWS and cells >= MIN_CELLS
-    ]
+    others = other_data_sheets(table.structure, table.source.sheet)
     if not others:
         return None
     total = sum(cells for *_, cells in sheets)
     unscored = sum(cells for *_, cells in others)
-    examples = [Example(value=f"{name}: {rows} rows × {cols} columns") for name, rows, cols, _ in others]
+    outcomes = table.structure.sheet_outcomes
+    examples = [
+        Example(
+            value=f"{name}: {rows} rows × {cols} columns"
+            + (f", {outcomes[name]}" if name in outcomes else "")
+        )
+        for name, rows, cols, _ in others
+    ]
     names = ", ".join(repr(name) for name, *_ in others[:10]) + (" …" if len(others) > 10 else "")
+    scored = sum(1 for name, *_ in others if outcomes.get(name, "").startswith("scored"))
+    said = f"; each scored on its own (the report's sheets), {scored} of {len(others)}" if outcomes else ""
     return Hit(
         len(others),
         unscored / max(total, 1),
         examples,
-        f"scored sheet {table.source.sheet!r}; {len(others)} other sheets with data: {names}",
+        f"scored sheet {table.source.sheet!r}; {len(others)} other sheets with data: {names}{said}",
     )
+
+
+def other_data_sheets(structure: Structure, scored: str | None) -> list[tuple[str, int, int, int]]:
+    """The workbook's sheets other than ``scored`` that hold data (``MIN_ROWS``, ``MIN_CELLS``), in
+    order: (name, rows, columns, filled cells)."""
+    return [
+        (name, rows, cols, cells)
+        for name, rows, cols, cells in structure.sheets
+        if name != scored and rows >= MIN_ROWS and cells >= MIN_CELLS
+    ]

@@ -511,3 +511,31 @@ def test_the_language_switch_on_a_form_answer_goes_to_a_page_that_exists(client:
     assert href == "/?lang=zh"
     assert client.get(href).status_code == 200
     client.cookies.clear()
+
+
+def test_the_other_sheets_of_a_workbook_are_a_table_on_the_report_page(tmp_path: Path) -> None:
+    """Each other data sheet with its score, up to ODQ_MAX_SHEETS (applied in the parsing worker);
+    the ones past it say why they were not scored."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for year in range(2020, 2024):
+        sheet = book.create_sheet(str(year))
+        sheet.append([f"{year}年各区人口"])
+        sheet.append(["地区", "年份", "人口"])
+        for i in range(20):
+            sheet.append([f"区{i}", year, 1000 + i])
+    path = tmp_path / "years.xlsx"
+    book.save(path)
+    settings = Settings(data_dir=tmp_path / "var", anonymous_rate_per_minute=0, max_sheets=2)
+    with TestClient(create_app(settings)) as client:
+        report_id = upload(client, path.name, path.read_bytes())
+        page = soup(client.get(f"/reports/{report_id}", headers={"accept-language": "en"}))
+        report = client.get(f"/api/v1/reports/{report_id}").json()
+    rows = page.select("#sheets tbody tr")
+    assert [tr["data-sheet"] for tr in rows] == ["2021", "2022", "2023"]
+    assert [tr["data-score"] for tr in rows] == [f"{s['score']}" for s in report["sheets"][:2]] + [""]
+    assert rows[0].find("td", attrs={"data-band": True})["data-band"] == report["sheets"][0]["band"]
+    assert "title-rows" in rows[0].get_text()
+    assert "not scored: past the first 2 other sheets" in rows[2].get_text()
