@@ -47,6 +47,7 @@ from typing import Any, get_args
 
 from profilers.codes import RUBRIC_CLASSES, CodeInfo, catalogue
 from profilers.types import CheckResult, Dimension, Finding, Metrics, Rubric
+from profilers.version import measurement_digest
 
 SCORING_VERSION = "2"
 DIMENSIONS: tuple[str, ...] = get_args(Dimension)
@@ -312,9 +313,14 @@ class Weights:
 
 
 def _digest(data: Mapping[str, Any], known: Mapping[str, CodeInfo]) -> str:
-    """What made a score: the weights and, for each code, its dimension, severity, level and class."""
+    """What made a score: the weights, for each code its dimension, severity, level and class, and
+    the measurement (``profilers.version``: the checks' code and the readers' version)."""
     meaning = {c: [i.dimension, i.severity, i.level, i.rubric] for c, i in sorted(known.items())}
-    blob = json.dumps({"weights": data, "catalogue": meaning}, sort_keys=True, ensure_ascii=False)
+    blob = json.dumps(
+        {"weights": data, "catalogue": meaning, "measurement": measurement_digest()},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

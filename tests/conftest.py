@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from app.services.scoring import score_file
+
+# No clocks in tests: property tests bound their work by example counts, never by Hypothesis'
+# per-example deadline (200 ms by default), which a busy machine overruns. The fuzz tests keep
+# their own profiles (tests/fuzz/fuzz_support.py).
+settings.register_profile("odq", deadline=None)
+settings.load_profile("odq")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = (REPO / ".." / "shared" / "corpus").resolve()
