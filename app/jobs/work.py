@@ -259,6 +259,8 @@ def _process(spec: WorkSpec) -> WorkResult:
     record, config = spec.record, spec.config
     dist = choose_distribution(record)
     if dist is None:
+        if config.metadata_only:  # nothing to download was asked for: the metadata scores the gap
+            return WorkResult(spec.key, "done")
         return WorkResult(
             spec.key, "failed", error_code="no-distribution", error="no distribution with a URL"
         )
