@@ -885,7 +885,6 @@ def _portal_pass(
     items = runs.items(run["id"])
     entries = []
     for item in items:
-        record = item["record"]
         report = repo.get_report(item["report_id"]) if item["report_id"] else None
         entries.append(
             portals.DatasetEntry(

@@ -512,11 +512,14 @@ def _portal_report(
     for d in datasets:
         read = is_read(d)
         mqa = (d["metadata"] or {}).get("mqa_score")
+        low = declared[d["key"]]
         scored.append(
             DatasetScore(
                 score=(d["report"] or {}).get("score") if d["report"] else None,
-                dimensions={k: v.get("score") for k, v in ((d["report"] or {}).get("dimensions") or {}).items()},
-                extra=[*d["extra_findings"], *([declared[d["key"]]] if declared[d["key"]] else [])],
+                dimensions={
+                    k: v.get("score") for k, v in ((d["report"] or {}).get("dimensions") or {}).items()
+                },
+                extra=[*d["extra_findings"], *([low] if low is not None else [])],
                 read=read,
                 metadata_score=float(mqa) if not read and isinstance(mqa, int | float) else None,
                 declared=("consolidation",)
@@ -531,7 +534,9 @@ def _portal_report(
         if f.get("scored", True) and f.get("dimension")
     ]
     # a pass over datasets none of which was read measures no cross-dataset content relation
-    card = score_portal(scored, scoring_findings, measured=PORTAL_DIMENSIONS if depth["level"] == "content" else ())
+    card = score_portal(
+        scored, scoring_findings, measured=PORTAL_DIMENSIONS if depth["level"] == "content" else ()
+    )
     lost = {(f.code, f.dimension): f.points_lost for f in card.findings}
     for f in findings:
         f["points_lost"] = lost.get((f["code"], f["dimension"]), 0.0)
@@ -599,7 +604,9 @@ def _portal_report(
     }
 
 
-def _indicators(datasets: Sequence[dict[str, Any]], declared: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+def _indicators(
+    datasets: Sequence[dict[str, Any]], declared: dict[str, dict[str, Any] | None]
+) -> dict[str, Any]:
     """Portal indicators with their formulas; capacity is ``measured`` (the content check) where
     the content was read and ``declared`` (the catalog's record count) where it was not."""
     n = len(datasets)

@@ -193,7 +193,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "portal.run.source": ("Catalog address (optional)", "目录地址（可选）"),
     "portal.run.submit": ("Start", "开始"),
     "portal.rank": ("Rank {rank}", "第 {rank} 名"),
-    "portal.depth.read": ("content of {read} of {total} datasets read", "已读取 {total} 个数据集中 {read} 个的内容"),
+    "portal.depth.read": (
+        "content of {read} of {total} datasets read",
+        "已读取 {total} 个数据集中 {read} 个的内容",
+    ),
     "portal.depth.unassessed": ("content dimensions not assessed", "未评估内容维度"),
     "portal.low_capacity": (
         "low-capacity datasets {share} % ({measured} measured, {declared} declared)",

@@ -48,7 +48,13 @@ def deyang(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with Store.open(settings.db_path) as store:
         repo = Repository(store)
         status = run_catalog(
-            repo, settings, str(DEYANG), kind="manifest", metadata_only=True, check_links=True, portal="deyang"
+            repo,
+            settings,
+            str(DEYANG),
+            kind="manifest",
+            metadata_only=True,
+            check_links=True,
+            portal="deyang",
         )
         yield settings, repo, status, portals.get_portal(repo, "deyang")
 
@@ -90,7 +96,9 @@ def test_low_capacity_from_declared_counts(deyang: Any) -> None:
         1946,
     )
     marked = {
-        d["id"] for d in report["datasets"] if any(f["code"] == "low-capacity" and f.get("declared") for f in d["findings"])
+        d["id"]
+        for d in report["datasets"]
+        if any(f["code"] == "low-capacity" and f.get("declared") for f in d["findings"])
     }
     assert marked == low
     assert {d["id"]: d["declared_rows"] for d in report["datasets"]} == declared
@@ -127,7 +135,9 @@ def test_a_content_run_and_a_metadata_only_run_are_not_ranked_together(deyang: A
     settings, repo, _, _ = deyang
     folder = settings.data_dir.parent / "folder"
     folder.mkdir(exist_ok=True)
-    (folder / "ecb.csv").write_bytes((corpus / "portals" / "nyc-open-data" / "ecb_violations.csv").read_bytes())
+    (folder / "ecb.csv").write_bytes(
+        (corpus / "portals" / "nyc-open-data" / "ecb_violations.csv").read_bytes()
+    )
     content = portals.score_directory(repo, settings, folder, "read")
     assert content["depth"]["level"] == "content" and content["depth"]["read"] == 1
     board = {r["name"]: r for r in portals.list_portals(repo)}
@@ -152,7 +162,9 @@ def test_depth_on_the_api_cli_and_page(tmp_path: Path) -> None:
             portal="urumqi",
         )
         board = client.get("/api/v1/portals?depth=metadata-only").json()
-        assert [(r["name"], r["depth"], r["rank"]) for r in board["portals"]] == [("urumqi", "metadata-only", 1)]
+        assert [(r["name"], r["depth"], r["rank"]) for r in board["portals"]] == [
+            ("urumqi", "metadata-only", 1)
+        ]
         assert client.get("/api/v1/portals?depth=content").json() == {"portals": [], "total": 0}
         bad = client.get("/api/v1/portals?depth=deep")
         assert bad.status_code == 400 and bad.json()["code"] == "invalid-depth"
