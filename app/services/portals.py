@@ -12,7 +12,11 @@ Contract (used by the catalog runs and the web pages):
   (``duplicate-title`` …) become portal findings listing their datasets, scored in their dimension.
 - ``score_directory(repo, settings, folder, portal)`` → every file under ``folder`` (nested folders
   too) scored as one dataset, then the pass.
-- ``list_portals(repo)`` → leaderboard rows; ``get_portal(repo, id_or_name, datasets_limit=None,
+- Depth: a report says how deeply the portal was assessed (``depth``: ``metadata-only``,
+  ``links-checked`` or ``content`` with ``read`` of ``datasets``). A dataset a metadata-only run
+  downloaded nothing for is not read: no content dimension (not 0), its MQA score as ``metadata``,
+  and ``low-capacity`` marked ``declared`` when its catalog declares ≤ MIN_ROWS records.
+- ``list_portals(repo, depth=None)`` → leaderboard rows, ranked among the portals of one depth; ``get_portal(repo, id_or_name, datasets_limit=None,
   datasets_offset=0, datasets_order="key")`` → the latest report with a page of its datasets
   (``datasets_total`` counts them all; order ``key`` = by id, ``worst`` = lowest score first).
 - ``store_signatures(repo, sha256, sigs)`` — the writer side of signatures computed elsewhere
