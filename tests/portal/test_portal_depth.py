@@ -171,6 +171,7 @@ def test_depth_on_the_api_cli_and_page(tmp_path: Path) -> None:
         page = client.get("/portals")
         assert page.status_code == 200 and 'data-depth="metadata-only"' in page.text
         assert 'data-depth="metadata-only"' not in client.get("/portals?depth=content").text
+        assert client.get("/portals?depth=deep").status_code == 400
         report = client.get("/api/v1/portals/urumqi").json()
         assert report["depth"]["level"] == "metadata-only"
         assert not set(report["dimensions"]) & CONTENT_DIMENSIONS  # Urumqi declares no counts
