@@ -399,7 +399,11 @@ def _link_status(spec: WorkSpec, url: str, link: Link) -> WorkResult:
     if local is not None:
         ok = local.is_file()
         return WorkResult(
-            spec.key, "done" if ok else "failed", url=url, error_code=None if ok else "download-failed"
+            spec.key,
+            "done" if ok else "failed",
+            url=url,
+            error_code=None if ok else "download-failed",
+            links=[{"url": url, "checked": True, "exists": ok}],
         )
     if not spec.config.check_links:
         return WorkResult(spec.key, "done", url=url, links=[{"url": url, "checked": False}])

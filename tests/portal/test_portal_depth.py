@@ -182,3 +182,40 @@ def test_depth_on_the_api_cli_and_page(tmp_path: Path) -> None:
     assert [r["depth"] for r in json.loads(listed.output)["portals"]] == ["metadata-only"]
     text = runner.invoke(cli, ["portals"], env=env)
     assert "depth metadata-only" in text.output
+
+
+def test_a_manifest_whose_links_were_checked_is_links_checked(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "a.csv").write_text("year,value\n2020,1\n2021,2\n", "utf-8")
+    (folder / "catalog.csv").write_text(
+        "标题,数据量,文件\n人口,3,a.csv\n面积,5000,missing.csv\n无链接,2,\n", "utf-8"
+    )
+    settings = Settings(data_dir=tmp_path / "var")
+    settings.data_dir.mkdir(parents=True)
+    with Store.open(settings.db_path) as store:
+        repo = Repository(store)
+        for portal, check in (("checked", True), ("listed", False)):
+            run_catalog(
+                repo,
+                settings,
+                str(folder / "catalog.csv"),
+                kind="manifest",
+                metadata_only=True,
+                check_links=check,
+                portal=portal,
+            )
+        checked, listed = portals.get_portal(repo, "checked"), portals.get_portal(repo, "listed")
+        assert checked["depth"]["level"] == "links-checked" and listed["depth"]["level"] == "metadata-only"
+        for report in (checked, listed):
+            low = next(f for f in report["findings"] if f["code"] == "low-capacity")
+            assert len(low["declared"]) == 2  # 3 and 2 records declared; 5000 is not low
+            assert report["indicators"]["low_capacity_share"]["value"] == round(2 / 3, 4)
+        # a link checked and missing is the accessibility finding of that dataset, not a content 0
+        assert "accessibility" in checked["dimensions"]
+        assert not set(checked["dimensions"]) & (CONTENT_DIMENSIONS - {"consolidation"})
+        board = portals.list_portals(repo)
+        assert [(r["name"], r["depth"], r["rank"]) for r in board] == [
+            ("checked", "links-checked", 1),
+            ("listed", "metadata-only", 1),
+        ]
