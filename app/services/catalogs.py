@@ -905,6 +905,9 @@ def _portal_pass(
         "portal": portal,
         "datasets": len(entries),
         "score": portal_report.get("score") if isinstance(portal_report, dict) else None,
+        "depth": (
+            (portal_report.get("depth") or {}).get("level") if isinstance(portal_report, dict) else None
+        ),
         "seconds": round(time.perf_counter() - started, 3),
     }
 
