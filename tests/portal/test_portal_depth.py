@@ -172,6 +172,9 @@ def test_depth_on_the_api_cli_and_page(tmp_path: Path) -> None:
         assert page.status_code == 200 and 'data-depth="metadata-only"' in page.text
         assert 'data-depth="metadata-only"' not in client.get("/portals?depth=content").text
         assert client.get("/portals?depth=deep").status_code == 400
+        own = client.get(f"/portals/{board['portals'][0]['id']}", headers={"accept-language": "en"})
+        assert own.status_code == 200 and 'id="depth" data-depth="metadata-only"' in own.text
+        assert "content dimensions not assessed" in own.text
         report = client.get("/api/v1/portals/urumqi").json()
         assert report["depth"]["level"] == "metadata-only"
         assert not set(report["dimensions"]) & CONTENT_DIMENSIONS  # Urumqi declares no counts
