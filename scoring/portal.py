@@ -5,6 +5,11 @@ Rules (v1, weights in ``scoring/weights/v1.json``):
 
 - A dataset keeps its own score. Its dimension scores are those of its report; a dataset with no
   report (nothing could be fetched or read) counts 0 in every content dimension, like a fatal file.
+  A dataset whose content was not assessed (``read=False``: a metadata-only run asked for no
+  download) has no content dimension at all ("not assessed", never 0); its ``metadata`` dimension
+  is its MQA score (``metadata_score``, 0–100 from the 405 points) when given, and a dimension the
+  catalog declares (``declared``: ``consolidation`` from a declared record count) is 100 minus the
+  points of its extra findings there (``low-capacity`` marked declared).
   Extra findings a catalog run attaches to a dataset (metadata, download) score their dimension for
   that dataset as ``100 − Σ points`` with the per-code rules.
 - A portal dimension is the mean of the datasets' scores in that dimension (over the datasets where
@@ -33,6 +38,13 @@ class DatasetScore:
     dimensions: Mapping[str, float | None]
     extra: Sequence[Mapping[str, Any]] = field(default_factory=list)
     """Extra findings: ``{code, dimension, severity?, count, share}``."""
+    read: bool = True
+    """False: the content was not assessed (metadata-only), so no content dimension applies."""
+    metadata_score: float | None = None
+    """The dataset's MQA score (0–100) when its content was not assessed."""
+    declared: Sequence[str] = ()
+    """Dimensions of a dataset not read that the catalog's declarations measure (``consolidation``
+    from a declared record count): 100 minus the points of its extra findings there."""
 
 
 @dataclass(slots=True)
@@ -56,7 +68,9 @@ class PortalScore:
 
 def _dataset_dimensions(d: DatasetScore, w: Weights) -> dict[str, float]:
     out: dict[str, float] = {}
-    if d.score is None:
+    if not d.read:
+        out = {} if d.metadata_score is None else {"metadata": float(d.metadata_score)}
+    elif d.score is None:
         out = {k: 0.0 for k, spec in w.dimensions.items() if spec.content}
     else:
         out = {k: float(v) for k, v in d.dimensions.items() if v is not None}
@@ -72,6 +86,9 @@ def _dataset_dimensions(d: DatasetScore, w: Weights) -> dict[str, float]:
     for dim, points in lost.items():
         if dim not in out:
             out[dim] = max(0.0, 100.0 - points)
+    if not d.read:
+        for dim in d.declared:
+            out[dim] = max(0.0, 100.0 - lost.get(dim, 0.0))
     return out
 
 
@@ -94,7 +111,8 @@ def score_portal(
         for dim, s in _dataset_dimensions(d, w).items():
             sums[dim] = sums.get(dim, 0.0) + s
             counts[dim] += 1
-        bands[band_for(d.score if d.score is not None else 0.0, w)] += 1
+        if d.read:  # a dataset not read has no content score to band
+            bands[band_for(d.score if d.score is not None else 0.0, w)] += 1
     base = {dim: sums[dim] / counts[dim] for dim in sums}
     for dim in measured:
         base.setdefault(dim, 100.0)

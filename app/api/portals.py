@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import RepoDep
@@ -27,18 +27,23 @@ MAX_LIMIT = 1000
 @router.get(
     "",
     summary="Portal ranking",
-    description="Every scored portal with its latest score, band, number of datasets, rank (1 = best), "
-    "previous score and score history.",
+    description="Every scored portal with its latest score, band, number of datasets, depth of assessment "
+    "(metadata-only, links-checked, content), rank among the portals assessed at the same depth "
+    "(1 = best), previous score and score history.",
     responses=RESPONSES,
 )
 async def list_portals(
     repo: RepoDep,
     limit: Annotated[int, ranged("Most portals listed.", minimum=1, maximum=MAX_LIMIT)] = 100,
     offset: Annotated[int, ranged("Portals skipped first.", minimum=0)] = 0,
+    depth: Annotated[
+        str | None,
+        Query(description="Only the portals assessed at this depth: " + ", ".join(service.DEPTHS) + "."),
+    ] = None,
 ) -> JSONResponse:
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise BadRequest(f"limit must be 1..{MAX_LIMIT} and offset >= 0.", code="invalid-limit")
-    rows = await run_in_threadpool(service.list_portals, repo)
+    rows = await run_in_threadpool(service.list_portals, repo, depth)
     return JSONResponse({"portals": rows[offset : offset + limit], "total": len(rows)})
 
 

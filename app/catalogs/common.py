@@ -300,6 +300,21 @@ def to_int(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return int(float(str(value).strip()))
-    except ValueError:
+        return int(float(str(value).strip().replace(",", "")))
+    except (ValueError, OverflowError):  # OverflowError: "inf"
         return None
+
+
+DECLARED_ROWS = "_odq_rows"
+"""The key of ``DatasetRecord.raw`` holding the record count a catalog declares for a dataset
+(``数据量``, ``数据条数``, ``记录数``, ``rows`` … in a manifest)."""
+
+
+def declared_rows(record: Any) -> int | None:
+    """The record count the catalog declares for ``record`` (a DatasetRecord or its dict), None
+    when it declares none."""
+    raw = record.get("raw") if isinstance(record, dict) else getattr(record, "raw", None)
+    value = (raw or {}).get(DECLARED_ROWS) if isinstance(raw, dict) else None
+    if value is None and isinstance(record, dict):
+        value = record.get("declared_rows")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

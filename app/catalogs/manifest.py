@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.catalogs.common import (
+    DECLARED_ROWS,
     CatalogError,
     format_name,
     frequency,
@@ -199,7 +200,7 @@ def record_from_row(row: dict[str, Any], position: int, folder: Path | None = No
     raw = dict(row)
     rows = to_int(got.get("rows"))
     if rows is not None:
-        raw["_odq_rows"] = rows
+        raw[DECLARED_ROWS] = rows
     if got.get("access") is not None:
         raw["_odq_access"] = text(got.get("access"))
     return DatasetRecord(

@@ -137,10 +137,21 @@ def catalog(
         sys.stdout.write(render_portal(report))
 
 
+class Depth(StrEnum):
+    metadata_only = "metadata-only"
+    links_checked = "links-checked"
+    content = "content"
+
+
 def portals(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    depth: Annotated[
+        Depth | None,
+        typer.Option("--depth", help="Only the portals assessed at this depth.", show_default=False),
+    ] = None,
 ) -> None:
-    """Rank the scored portals (latest score, band, datasets, change since the previous run)."""
+    """Rank the scored portals like with like: by depth of assessment (content, links checked,
+    metadata only), then latest score (band, datasets, change since the previous run)."""
     from app.services.portals import list_portals
     from app.settings import Settings
     from app.storage.repository import Repository
@@ -156,19 +167,42 @@ def portals(
         )
         raise typer.Exit(2) from None
     with store:
-        rows = list_portals(Repository(store))
+        rows = list_portals(Repository(store), None if depth is None else depth.value)
     if format is Format.json:
         sys.stdout.write(json.dumps({"portals": rows}, ensure_ascii=False, indent=2) + "\n")
         return
     if not rows:
         sys.stdout.write("no scored portals yet (odq catalog FOLDER --kind dir --portal NAME)\n")
         return
-    sys.stdout.write(f"{'rank':>4}  {'score':>6}  {'band':<10}  {'datasets':>8}  {'change':>7}  portal\n")
+    shown = None
     for r in rows:
+        if r["depth"] != shown:  # one ranking per depth: like is ranked with like
+            shown = r["depth"]
+            sys.stdout.write(
+                f"{'' if r is rows[0] else chr(10)}depth {shown}\n"
+                f"{'rank':>4}  {'score':>6}  {'band':<10}  {'datasets':>8}  {'change':>7}  portal\n"
+            )
         change = "" if r["previous_score"] is None else f"{r['score'] - r['previous_score']:+.1f}"
         sys.stdout.write(
             f"{r['rank']:>4}  {r['score']:>6.1f}  {r['band']:<10}  {r['datasets']:>8}  {change:>7}  {r['name']}\n"
         )
+
+
+def _depth_line(report: dict[str, Any]) -> str:
+    depth = report.get("depth") or {}
+    level = depth.get("level") or "content"
+    line = f"  depth {level}"
+    if level == "content":
+        line += f": content of {depth.get('read', '?')} of {depth.get('datasets', '?')} datasets read"
+    else:
+        line += ": content dimensions not assessed"
+    low = (report.get("indicators") or {}).get("low_capacity_share") or {}
+    if low.get("value") is not None:
+        line += (
+            f"; low-capacity {low['value'] * 100:.1f}% ({low.get('measured', 0)} measured, "
+            f"{low.get('declared', 0)} declared)"
+        )
+    return line
 
 
 def render_portal(report: dict[str, Any]) -> str:
@@ -177,6 +211,7 @@ def render_portal(report: dict[str, Any]) -> str:
     out = [
         f"portal {p['name']}  —  score {report['score']:.1f}/100  {report['band']}  "
         f"(rank {report.get('rank')} of {report.get('portals_ranked')})",
+        _depth_line(report),
         f"  {len(report['datasets'])} datasets; bands "
         + ", ".join(f"{k} {v}" for k, v in report["bands"].items())
         + f"; fragmentation index {report['fragmentation_index']:.2f}",

@@ -94,7 +94,12 @@ def render_run(status: dict[str, Any], items: list[dict[str, Any]]) -> str:
         + (f"; {status['rate_per_minute']:.0f} datasets/min" if status.get("rate_per_minute") else ""),
     ]
     scores = [i["score"] for i in items if i["score"] is not None]
-    if scores:
+    if scores and status.get("metadata_only"):  # no content read: the scores are MQA scores
+        lines.append(
+            f"  metadata only (no content read): mean metadata score {sum(scores) / len(scores):.1f}"
+            f" over {len(scores)} datasets"
+        )
+    elif scores:
         lines.append(f"  mean score {sum(scores) / len(scores):.1f} over {len(scores)} scored datasets")
     failed = [i for i in items if i["error_code"]]
     if failed:
@@ -111,7 +116,9 @@ def render_run(status: dict[str, Any], items: list[dict[str, Any]]) -> str:
         p = status["portal_pass"]
         lines.append("")
         lines.append(
-            f"  portal {p['portal']}: score {p['score']}, {p['datasets']} datasets ({p['seconds']} s pass)"
+            f"  portal {p['portal']}: score {p['score']}, {p['datasets']} datasets"
+            + (f", depth {p['depth']}" if p.get("depth") else "")
+            + f" ({p['seconds']} s pass)"
         )
     lines.append(f"  job {status['job_id']}")
     return "\n".join(lines) + "\n"

@@ -259,6 +259,8 @@ def _process(spec: WorkSpec) -> WorkResult:
     record, config = spec.record, spec.config
     dist = choose_distribution(record)
     if dist is None:
+        if config.metadata_only:  # nothing to download was asked for: the metadata scores the gap
+            return WorkResult(spec.key, "done")
         return WorkResult(
             spec.key, "failed", error_code="no-distribution", error="no distribution with a URL"
         )
@@ -397,7 +399,11 @@ def _link_status(spec: WorkSpec, url: str, link: Link) -> WorkResult:
     if local is not None:
         ok = local.is_file()
         return WorkResult(
-            spec.key, "done" if ok else "failed", url=url, error_code=None if ok else "download-failed"
+            spec.key,
+            "done" if ok else "failed",
+            url=url,
+            error_code=None if ok else "download-failed",
+            links=[{"url": url, "checked": True, "exists": ok}],
         )
     if not spec.config.check_links:
         return WorkResult(spec.key, "done", url=url, links=[{"url": url, "checked": False}])

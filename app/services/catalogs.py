@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from app.catalogs.common import declared_rows
 from app.errors import AppError, BadRequest, NotFound
 from app.ingest.fetch import FetchError, check_url, is_url
 from app.jobs.executors import EXECUTORS, ExecutorUnavailable, ThreadExecutor, default_workers, make_executor
@@ -564,6 +565,9 @@ def _record_summary(record: Any) -> dict[str, Any]:
     out["distributions"] = [
         {"url": d.url or d.access_url, "format": d.format} for d in record.distributions[:20]
     ]
+    rows = declared_rows(record)
+    if rows is not None:
+        out["declared_rows"] = rows
     return out
 
 
@@ -583,7 +587,7 @@ def _measure_metadata(
     score = metadata["score"]
     dist = next((d for d in record.distributions if d.url or d.access_url), None)
     url = (dist.url or dist.access_url) if dist else None
-    code = None if dist else "no-distribution"
+    code = None  # no link is no failure when nothing is to be downloaded (MQA scores it)
     if url and resolve_link(str(url), root).refused is not None:
         code = "bad-url"
     return ItemResult(
@@ -881,7 +885,6 @@ def _portal_pass(
     items = runs.items(run["id"])
     entries = []
     for item in items:
-        record = item["record"]
         report = repo.get_report(item["report_id"]) if item["report_id"] else None
         entries.append(
             portals.DatasetEntry(
@@ -890,7 +893,7 @@ def _portal_pass(
                 name=item["url"] or item["key"],
                 report=report,
                 url=item["url"],
-                metadata={k: v for k, v in record.items() if k not in ("raw", "distributions")},
+                metadata=_entry_metadata(run, item),
                 extra_findings=list((item["outcome"].get("metadata") or {}).get("findings") or []),
             )
         )
@@ -902,8 +905,29 @@ def _portal_pass(
         "portal": portal,
         "datasets": len(entries),
         "score": portal_report.get("score") if isinstance(portal_report, dict) else None,
+        "depth": (
+            (portal_report.get("depth") or {}).get("level") if isinstance(portal_report, dict) else None
+        ),
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def _entry_metadata(run: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """What a portal keeps of an item's record, with how deeply it was assessed (``depth``:
+    ``metadata-only`` or ``links-checked`` when no content was asked for), its MQA score and the
+    record count its catalog declares (``declared_rows``)."""
+    record = item["record"]
+    out = {k: v for k, v in record.items() if k not in ("raw", "distributions")}
+    rows = declared_rows(record)
+    if rows is not None:
+        out["declared_rows"] = rows
+    if run["metadata_only"]:
+        checked = any(link.get("checked") for link in (item["outcome"].get("links") or []))
+        out["depth"] = "links-checked" if checked or item.get("http_status") is not None else "metadata-only"
+        metadata = item["outcome"].get("metadata") or {}
+        if isinstance(metadata.get("score"), int | float):
+            out["mqa_score"] = float(metadata["score"])
+    return out
 
 
 def _iso(moment: Any) -> str | None:

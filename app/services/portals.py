@@ -12,7 +12,11 @@ Contract (used by the catalog runs and the web pages):
   (``duplicate-title`` …) become portal findings listing their datasets, scored in their dimension.
 - ``score_directory(repo, settings, folder, portal)`` → every file under ``folder`` (nested folders
   too) scored as one dataset, then the pass.
-- ``list_portals(repo)`` → leaderboard rows; ``get_portal(repo, id_or_name, datasets_limit=None,
+- Depth: a report says how deeply the portal was assessed (``depth``: ``metadata-only``,
+  ``links-checked`` or ``content`` with ``read`` of ``datasets``). A dataset a metadata-only run
+  downloaded nothing for is not read: no content dimension (not 0), its MQA score as ``metadata``,
+  and ``low-capacity`` marked ``declared`` when its catalog declares ≤ MIN_ROWS records.
+- ``list_portals(repo, depth=None)`` → leaderboard rows, ranked among the portals of one depth; ``get_portal(repo, id_or_name, datasets_limit=None,
   datasets_offset=0, datasets_order="key")`` → the latest report with a page of its datasets
   (``datasets_total`` counts them all; order ``key`` = by id, ``worst`` = lowest score first).
 - ``store_signatures(repo, sha256, sigs)`` — the writer side of signatures computed elsewhere
@@ -36,6 +40,7 @@ import numpy as np
 from app.errors import BadRequest, NotFound
 from app.storage.portals import PortalStore
 from app.storage.repository import Repository
+from profilers.checks.low_capacity import MIN_ROWS
 from profilers.context import Table
 from profilers.portal import (
     NEAR_DUPLICATE,
@@ -49,7 +54,7 @@ from profilers.portal import (
 )
 from profilers.signatures import HASH_ID, NUM_PERM, Signatures, signatures_of
 from scoring import SCORING_VERSION, describe_code, scoring_digest
-from scoring.portal import DatasetScore, PortalFinding, score_portal
+from scoring.portal import PORTAL_DIMENSIONS, DatasetScore, PortalFinding, score_portal
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,11 @@ SEVERITY = {
 }
 MAX_GROUPS = 50
 """Groups listed per portal finding (the count stays exact; every cluster is in ``clusters``)."""
+DEPTHS = ("metadata-only", "links-checked", "content")
+"""How deeply a portal was assessed: its catalog metadata only; metadata and the status of its
+links; the content of N of its M datasets (read and scored)."""
+UNREAD = ("metadata-only", "links-checked")
+"""A dataset's ``metadata.depth`` when its catalog run downloaded nothing (metadata-only)."""
 DATASET_ORDERS = ("key", "worst")
 """Orders of a portal report's datasets list: ``key`` (dataset id, the default) and ``worst``
 (lowest score first; datasets with nothing scored first of all, then by id)."""
@@ -319,10 +329,12 @@ def portal_findings(
         redundant = involved - len(mine)
         message = f"{len(mine)} group(s), {involved} datasets; merging would leave {len(mine)}"
         out.append(_finding(code, involved, redundant / n, keys, message))
-    # the same title on datasets whose content differs
+    # the same title on datasets whose content differs (a dataset whose content was not read has
+    # no content to differ: its repeated title is the catalog's ``duplicate-title``)
     titles: dict[str, list[int]] = {}
+    unread = {d["key"] for d in datasets if not is_read(d)}
     for i, m in enumerate(members):
-        if m.title and _norm_title(m.title):
+        if m.title and _norm_title(m.title) and m.key not in unread:
             titles.setdefault(_norm_title(m.title), []).append(i)
     same = []
     for idx in titles.values():
@@ -332,13 +344,60 @@ def portal_findings(
     if same:
         involved = sum(len(g) for g in same)
         out.append(_finding("duplicate-metadata", involved, (involved - len(same)) / n, same))
-    low = [d["key"] for d in datasets if _has_code(d.get("report"), "low-capacity")]
+    measured = [d["key"] for d in datasets if _has_code(d.get("report"), "low-capacity")]
+    declared = [d["key"] for d in datasets if declared_low_capacity(d) is not None]
+    low = sorted({*measured, *declared})
     if low:
         f = _finding("low-capacity", len(low), len(low) / n, [[k] for k in low])
-        f["message"] = "share of datasets with very few rows; scored in each dataset, not again here"
+        f["message"] = (
+            f"share of datasets with {MIN_ROWS} records or fewer ({len(measured)} measured in their "
+            f"content, {len(declared)} declared by the catalog); scored in each dataset, not again here"
+        )
         f["scored"] = False
+        f["declared"] = declared
+        f["measured"] = measured
         out.append(f)
     return out
+
+
+def is_read(d: dict[str, Any]) -> bool:
+    """Whether a portal dataset's content was assessed (False: a metadata-only run asked for no
+    download, so its content dimensions are not assessed)."""
+    return d.get("report") is not None or (d.get("metadata") or {}).get("depth") not in UNREAD
+
+
+def declared_low_capacity(d: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``low-capacity`` finding (marked ``declared``) of a dataset whose content was not read
+    and whose catalog declares MIN_ROWS records or fewer: the threshold and share of the content
+    check (``profilers/checks/low_capacity.py``), from the declared count."""
+    rows = (d.get("metadata") or {}).get("declared_rows")
+    if is_read(d) or not isinstance(rows, int) or rows > MIN_ROWS:
+        return None
+    share = (MIN_ROWS + 1 - rows) / (MIN_ROWS + 1)
+    return {
+        "code": "low-capacity",
+        "dimension": "consolidation",
+        "severity": "warning",
+        "count": 1,
+        "share": round(share, 6),
+        "declared": True,
+        "message": f"{rows} records declared by the catalog",
+    }
+
+
+def portal_depth(datasets: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How deeply the portal was assessed: ``content`` when any dataset's content was read
+    (``read`` of ``datasets``: those with a report that is not fatal), else ``links-checked``
+    when a metadata-only run checked links, else ``metadata-only``."""
+    read = sum(1 for d in datasets if d.get("report") is not None and not (d["report"] or {}).get("fatal"))
+    if any(is_read(d) for d in datasets):
+        level = "content"
+    elif any((d.get("metadata") or {}).get("depth") == "links-checked" for d in datasets):
+        level = "links-checked"
+    else:
+        level = "metadata-only"
+    declared = sum(1 for d in datasets if isinstance((d.get("metadata") or {}).get("declared_rows"), int))
+    return {"level": level, "read": read, "datasets": len(datasets), "declared_counts": declared}
 
 
 def catalog_findings(catalog: dict[str, Any] | None, members: Sequence[Member]) -> list[dict[str, Any]]:
@@ -452,20 +511,36 @@ def _portal_report(
     groups: Sequence[Cluster],
     findings: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    scored = [
-        DatasetScore(
-            score=(d["report"] or {}).get("score") if d["report"] else None,
-            dimensions={k: v.get("score") for k, v in ((d["report"] or {}).get("dimensions") or {}).items()},
-            extra=d["extra_findings"],
+    declared = {d["key"]: declared_low_capacity(d) for d in datasets}
+    scored = []
+    for d in datasets:
+        read = is_read(d)
+        mqa = (d["metadata"] or {}).get("mqa_score")
+        low = declared[d["key"]]
+        scored.append(
+            DatasetScore(
+                score=(d["report"] or {}).get("score") if d["report"] else None,
+                dimensions={
+                    k: v.get("score") for k, v in ((d["report"] or {}).get("dimensions") or {}).items()
+                },
+                extra=[*d["extra_findings"], *([low] if low is not None else [])],
+                read=read,
+                metadata_score=float(mqa) if not read and isinstance(mqa, int | float) else None,
+                declared=("consolidation",)
+                if not read and isinstance((d["metadata"] or {}).get("declared_rows"), int)
+                else (),
+            )
         )
-        for d in datasets
-    ]
+    depth = portal_depth(datasets)
     scoring_findings = [
         PortalFinding(f["code"], f["dimension"], f["count"], f["share"])
         for f in findings
         if f.get("scored", True) and f.get("dimension")
     ]
-    card = score_portal(scored, scoring_findings)
+    # a pass over datasets none of which was read measures no cross-dataset content relation
+    card = score_portal(
+        scored, scoring_findings, measured=PORTAL_DIMENSIONS if depth["level"] == "content" else ()
+    )
     lost = {(f.code, f.dimension): f.points_lost for f in card.findings}
     for f in findings:
         f["points_lost"] = lost.get((f["code"], f["dimension"]), 0.0)
@@ -488,9 +563,13 @@ def _portal_report(
         "dimensions": card.dimensions,
         "bands": card.bands,
         "fragmentation_index": fragmentation_index(len(members), groups),
+        "depth": depth,
         "low_capacity_share": round(
-            sum(1 for d in datasets if _has_code(d["report"], "low-capacity")) / max(1, len(datasets)), 4
+            sum(1 for d in datasets if _has_code(d["report"], "low-capacity") or declared[d["key"]])
+            / max(1, len(datasets)),
+            4,
         ),
+        "indicators": _indicators(datasets, declared),
         "findings": findings,
         "clusters": [c.to_dict(members) for c in groups],
         "datasets": [
@@ -510,7 +589,14 @@ def _portal_report(
                 + [
                     {"code": f.get("code"), "count": f.get("count"), "points_lost": None}
                     for f in d["extra_findings"]
-                ],
+                ]
+                + (
+                    [{"code": "low-capacity", "count": 1, "points_lost": None, "declared": True}]
+                    if declared[d["key"]]
+                    else []
+                ),
+                "declared_rows": (d["metadata"] or {}).get("declared_rows"),
+                "read": is_read(d),
                 "portal_findings": sorted(set(in_cluster.get(d["key"], []))),
             }
             for d in datasets
@@ -522,13 +608,38 @@ def _portal_report(
     }
 
 
+def _indicators(
+    datasets: Sequence[dict[str, Any]], declared: dict[str, dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Portal indicators with their formulas; capacity is ``measured`` (the content check) where
+    the content was read and ``declared`` (the catalog's record count) where it was not."""
+    n = len(datasets)
+    measured = sum(1 for d in datasets if _has_code(d["report"], "low-capacity"))
+    stated = sum(1 for v in declared.values() if v)
+    return {
+        "low_capacity_share": {
+            "value": round((measured + stated) / n, 4) if n else None,
+            "datasets": measured + stated,
+            "measured": measured,
+            "declared": stated,
+            "of": n,
+            "formula": f"datasets with {MIN_ROWS} records or fewer (measured in the content where it was "
+            "read, declared by the catalog where it was not) ÷ datasets of the portal",
+        }
+    }
+
+
 # -- reading ----------------------------------------------------------------------------------
 
 
-def list_portals(repo: Repository) -> list[dict[str, Any]]:
-    """Leaderboard: id, name, score, band, datasets, rank, previous_score, history[(at, score)]."""
+def list_portals(repo: Repository, depth: str | None = None) -> list[dict[str, Any]]:
+    """Leaderboard: id, name, score, band, datasets, depth, rank, previous_score, history[(at,
+    score)]. Like is ranked with like: ``rank`` counts among the portals assessed at the same
+    depth (DEPTHS); ``depth`` keeps only those portals."""
+    if depth is not None and depth not in DEPTHS:
+        raise BadRequest(f"depth must be one of {', '.join(DEPTHS)}, not {depth!r}.", code="invalid-depth")
     pstore = PortalStore(repo)
-    rows = pstore.leaderboard()
+    rows = pstore.leaderboard(depth)
     for r in rows:
         r["history"] = pstore.history(r["id"])
     return rows
@@ -572,11 +683,12 @@ def get_portal(
 
 
 def _with_standing(pstore: PortalStore, portal_id: str, report: dict[str, Any]) -> dict[str, Any]:
-    """The report with the portal's current rank among portals and its score history."""
+    """The report with the portal's current rank among the portals assessed at its depth and its
+    score history."""
     board = {r["id"]: r for r in pstore.leaderboard()}
     mine = board.get(portal_id, {})
     report["rank"] = mine.get("rank")
-    report["portals_ranked"] = len(board)
+    report["portals_ranked"] = sum(1 for r in board.values() if r["depth"] == mine.get("depth"))
     report["previous_score"] = mine.get("previous_score")
     report["history"] = pstore.history(portal_id)
     return report

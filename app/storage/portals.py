@@ -426,32 +426,43 @@ class PortalStore:
         )
         return [json.loads(r[0]) for r in rows]
 
-    def leaderboard(self) -> list[dict[str, Any]]:
-        """Each portal with its latest and previous run: ranked by latest score (1 = best)."""
+    def leaderboard(self, depth: str | None = None) -> list[dict[str, Any]]:
+        """Each portal with its latest and previous run, ranked like with like: by latest score
+        among the portals assessed at the same depth (``metadata-only``, ``links-checked``,
+        ``content``; a run stored before depths were recorded counts as ``content``), 1 = best.
+        Groups come deepest first; ``depth`` keeps one group."""
         rows = (
             self.store.cursor()
             .execute(
                 """
                 WITH ranked AS (
                     SELECT portal_id, score, band, datasets, created_at,
+                           coalesce(json_extract_string(report_json, '$.depth.level'), 'content') AS depth,
                            row_number() OVER (PARTITION BY portal_id ORDER BY created_at DESC, rowid DESC) AS n
                     FROM portal_runs
                 )
-                SELECT p.id, p.name, p.kind, cur.score, cur.band, cur.datasets, cur.created_at, prev.score
+                SELECT p.id, p.name, p.kind, cur.score, cur.band, cur.datasets, cur.created_at, prev.score,
+                       cur.depth
                 FROM portals p
                 JOIN ranked cur ON cur.portal_id = p.id AND cur.n = 1
                 LEFT JOIN ranked prev ON prev.portal_id = p.id AND prev.n = 2
-                ORDER BY cur.score DESC, p.name
-                """
+                WHERE ? IS NULL OR cur.depth = ?
+                ORDER BY CASE cur.depth WHEN 'content' THEN 0 WHEN 'links-checked' THEN 1 ELSE 2 END,
+                         cur.score DESC, p.name
+                """,
+                [depth, depth],
             )
             .fetchall()
         )
         out = []
-        for rank, (pid, name, kind, score, band, n, at, prev) in enumerate(rows, start=1):
+        ranks: dict[str, int] = {}
+        for pid, name, kind, score, band, n, at, prev, level in rows:
+            ranks[level] = ranks.get(level, 0) + 1
             out.append(
                 {
                     "id": pid, "name": name, "kind": kind, "score": score, "band": band, "datasets": n,
-                    "rank": rank, "previous_score": prev, "scored_at": at.isoformat(timespec="seconds") + "Z",
+                    "depth": level, "rank": ranks[level], "previous_score": prev,
+                    "scored_at": at.isoformat(timespec="seconds") + "Z",
                 }
             )  # fmt: skip
         return out

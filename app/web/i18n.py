@@ -162,6 +162,15 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "portals.datasets": ("Datasets", "数据集"),
     "portals.change": ("Change", "变化"),
     "portals.history": ("History", "历史"),
+    "portals.depth": ("Depth", "评估深度"),
+    "portals.depth.all": ("All depths", "全部深度"),
+    "portals.depth.content": ("Content", "内容"),
+    "portals.depth.links-checked": ("Links checked", "已检查链接"),
+    "portals.depth.metadata-only": ("Metadata only", "仅元数据"),
+    "portals.depth.note": (
+        "Portals are ranked among those assessed at the same depth.",
+        "门户仅与相同评估深度的门户比较排名。",
+    ),
     "portals.none": ("No portal has been scored yet.", "尚无门户评分。"),
     "portals.unavailable": (
         "Portal scoring is not available in this installation.",
@@ -188,6 +197,15 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "portal.run.source": ("Catalog address (optional)", "目录地址（可选）"),
     "portal.run.submit": ("Start", "开始"),
     "portal.rank": ("Rank {rank}", "第 {rank} 名"),
+    "portal.depth.read": (
+        "content of {read} of {total} datasets read",
+        "已读取 {total} 个数据集中 {read} 个的内容",
+    ),
+    "portal.depth.unassessed": ("content dimensions not assessed", "未评估内容维度"),
+    "portal.low_capacity": (
+        "low-capacity datasets {share} % ({measured} measured, {declared} declared)",
+        "低容量数据集 {share} %（实测 {measured} 个，申报 {declared} 个）",
+    ),
     "portal.involved": ("Datasets involved", "涉及的数据集"),
     "portal.merge.text": (
         "Merge these {n} datasets into one table of {rows} rows and {columns} columns, with a column for the {by}.",

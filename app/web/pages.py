@@ -615,11 +615,13 @@ def report_badge(request: Request, report_id: str, repo: RepoDep, settings: Sett
 
 
 @router.get("/portals")
-def portals_page(request: Request, repo: RepoDep, settings: SettingsDep) -> Response:
+def portals_page(
+    request: Request, repo: RepoDep, settings: SettingsDep, depth: str | None = None
+) -> Response:
     t, _ = translator(request)
     weights = load_weights()
     rows: list[dict[str, Any]] = []
-    for p in portal_service.list_portals(repo):
+    for p in portal_service.list_portals(repo, depth or None):
         history = views.history_points(p.get("history"))
         score, previous = p.get("score"), p.get("previous_score")
         change = None if score is None or previous is None else round(float(score) - float(previous), 1)
@@ -633,7 +635,9 @@ def portals_page(request: Request, repo: RepoDep, settings: SettingsDep) -> Resp
                 ),
             }
         )
-    return render(request, "portals.html", {"portals": rows})
+    return render(
+        request, "portals.html", {"portals": rows, "depth": depth or None, "depths": portal_service.DEPTHS}
+    )
 
 
 @router.get("/portals/{portal_id}")
