@@ -194,7 +194,7 @@ async def score(
     stored = await run_in_threadpool(uploads.stored_for, repo, blob, name, owner, **rules)
     if stored is not None:
         return JSONResponse(
-            _with_token(stored, token), status_code=200, headers={"X-ODQ-Cached": "true", **headers}
+            stored, status_code=200, headers={"X-ODQ-Cached": "true", **_token_headers(token), **headers}
         )
     queue: ScoreQueue = request.app.state.score_queue
     fields = {k: upload.fields[k] for k in ("expectations", "schema") if (upload.fields.get(k) or "").strip()}
@@ -227,9 +227,9 @@ def _owner(request: Request, caller: Caller, token: str, publish: str | None) ->
     return uploads.ownership(token, listed)
 
 
-def _with_token(report: dict[str, Any], token: str) -> dict[str, Any]:
-    """The answer to an upload: the report with the delete token only this uploader receives."""
-    return {**report, "delete_token": token, "delete_url": f"/api/v1/reports/{report['id']}"}
+def _token_headers(token: str) -> dict[str, str]:
+    """The delete token only this uploader receives (never part of the stored report)."""
+    return {"X-ODQ-Delete-Token": token}
 
 
 async def _answer(
@@ -242,9 +242,11 @@ async def _answer(
         if report is None:  # finished before this request began to wait
             report = await run_in_threadpool(service.get_report, repo, str(outcome.report_id))
         cached = str(outcome.cached).lower()
-        body = _with_token(report, token) if outcome.status == "done" else report
+        mine = _token_headers(token) if outcome.status == "done" else {}
         return JSONResponse(
-            body, status_code=200, headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **headers}
+            report,
+            status_code=200,
+            headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **mine, **headers},
         )
     if outcome is not None and outcome.http_status is not None:
         raise JobRefused(outcome.error or "refused", outcome.http_status, outcome.code or "bad-request")
@@ -262,7 +264,7 @@ async def _answer(
             "delete_token": token,
         },
         status_code=202,
-        headers={"Location": status_url, "Retry-After": "1", **headers},
+        headers={"Location": status_url, "Retry-After": "1", **_token_headers(token), **headers},
     )
 
 

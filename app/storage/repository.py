@@ -201,7 +201,7 @@ class Repository:
         """The stored report of these bytes scored by this version with these options, if any."""
         return _find_report(self.store.cursor(), sha256, scoring_version, options_key)
 
-    def save_report(self, report: Report, options_key: str = "") -> Report:
+    def save_report(self, report: Report, options_key: str = "", *, listed: bool = False) -> Report:
         """Store ``report`` with its findings and scores in one transaction and return it as given.
 
         When a report for the same (sha256, scoring_version, options_key) is already stored (two
@@ -211,7 +211,7 @@ class Repository:
         sha256, version = (report.get("source") or {}).get("sha256"), str(report.get("scoring_version"))
         try:
             with self.store.transaction() as cur:
-                return insert_report(cur, report, options_key)
+                return insert_report(cur, report, options_key, listed=listed)
         except (duckdb.ConstraintException, duckdb.TransactionException):
             # Another writer (e.g. a second Store on the same file in this process) got there first.
             if sha256 is not None:
@@ -326,13 +326,15 @@ class Repository:
         with self.store.transaction() as cur:
             options = cur.execute("SELECT options_key FROM reports WHERE id = ?", [old_id]).fetchone()
             row = _report_row(copy, options[0] if options else "")
-            row.update(listed=listed, delete_token_sha256=delete_token_sha256)
+            row.update(listed=listed, delete_token_sha256=delete_token_sha256, copy_of=new_id)
             cur.execute(
                 """
                 INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                                     score, band, created_at, report_json, listed, delete_token_sha256)
+                                     score, band, created_at, report_json, listed, delete_token_sha256,
+                                     copy_of)
                 VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                        $score, $band, $created_at, $report_json, $listed, $delete_token_sha256)
+                        $score, $band, $created_at, $report_json, $listed, $delete_token_sha256,
+                        $copy_of)
                 """,
                 row,
             )
@@ -412,7 +414,7 @@ def _find_report(
         """
         SELECT report_json FROM reports
         WHERE resource_sha256 = ? AND scoring_version = ? AND options_key = ?
-        ORDER BY created_at, rowid
+        ORDER BY copy_of = '' DESC, created_at, rowid
         LIMIT 1
         """,
         [sha256, scoring_version, options_key],

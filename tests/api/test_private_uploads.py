@@ -17,7 +17,8 @@ def _upload(client: TestClient, name: str, content: bytes = DATA, **kwargs: obje
     r = client.post("/api/v1/score?wait=true", files={"file": (name, content, "text/csv")}, **kwargs)  # type: ignore[arg-type]
     assert r.status_code == 200, r.text
     body: dict[str, object] = r.json()
-    return body
+    assert "delete_token" not in body  # the token is no part of the report
+    return {**body, "delete_token": r.headers["X-ODQ-Delete-Token"]}
 
 
 def _portal_key(client: TestClient, portal: str = "demo") -> str:
