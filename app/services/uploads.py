@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,24 @@ def stored_for(
     if found is None:
         return None
     return claim(repo, found.report, name, True, owner)
+
+
+COOKIE_PREFIX = "odq_del_"
+"""The browser that uploaded keeps each delete token in a cookie ``odq_del_<digest prefix>``."""
+COOKIE_DAYS = 30
+
+
+def cookie_name(owner: Ownership) -> str:
+    return COOKIE_PREFIX + owner.token_sha256[:16]
+
+
+def token_from_cookies(repo: Repository, report_id: str, cookies: Mapping[str, str]) -> str | None:
+    """The delete token of ``report_id`` among this browser's cookies, if it uploaded the report."""
+    found = repo.delete_token_of(report_id)
+    digest = found[1] if found else None
+    if digest is None:
+        return None
+    cookie = cookies.get(COOKIE_PREFIX + digest[:16])
+    if cookie and hmac.compare_digest(token_digest(cookie), digest):
+        return cookie
+    return None

@@ -92,9 +92,9 @@ def test_upload_a_corpus_file_and_read_the_report(client: TestClient) -> None:
     preview = page.find(id="preview")
     assert preview.select("tbody tr")[0]["data-row"] == "5"
     assert "empty-column" in preview.select("thead th")[2].get("title", "")
-    # the recent list on the home page links to it
+    # an upload is private: the recent list on the home page does not link to it
     home = soup(client.get("/"))
-    assert home.find("a", href=f"/reports/{report_id}") is not None
+    assert home.find("a", href=f"/reports/{report_id}") is None
 
 
 def test_the_html_page_and_the_json_api_show_the_same_report(client: TestClient) -> None:
