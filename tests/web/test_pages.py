@@ -20,6 +20,7 @@ from web_support import CPI_PART1
 
 from app.main import create_app
 from app.settings import Settings
+from app.storage.keys import KeyRepository
 from app.web.pages import CSP
 
 
@@ -194,7 +195,9 @@ def test_markup_in_file_names_columns_and_cells_renders_as_text(client: TestClie
     rows = [["id", XSS_HEADER, "name"]]
     rows += [[str(i), f"v{i}", f"n{i}"] for i in range(1, 6)]
     rows += [["6", XSS_CELL, "  <b>bold</b>  "], ["6", XSS_CELL, "  <b>bold</b>  "]]
-    report_id = upload(client, XSS_NAME, csv_bytes(rows))
+    # scored into a portal with its key, so the home page lists it
+    _, key = KeyRepository(client.app.state.repo.store).create("demo")  # type: ignore[attr-defined]
+    report_id = upload(client, XSS_NAME, csv_bytes(rows), portal="demo", key=key)
     r = client.get(f"/reports/{report_id}", headers={"accept-language": "en"})
     page = soup(r)
     scripts = page.find_all("script")
