@@ -3,6 +3,7 @@ deletable only with the delete token their upload's answer carried."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from api_support import assert_error
@@ -18,7 +19,7 @@ def _upload(client: TestClient, name: str, content: bytes = DATA, **kwargs: obje
     assert r.status_code == 200, r.text
     body: dict[str, object] = r.json()
     assert "delete_token" not in body  # the token is no part of the report
-    return {**body, "delete_token": r.headers["X-ODQ-Delete-Token"]}
+    return {**body, "delete_token": r.headers.get("X-ODQ-Delete-Token")}
 
 
 def _portal_key(client: TestClient, portal: str = "demo") -> str:
@@ -102,6 +103,11 @@ def test_delete_is_refused_with_another_uploaders_token(client: TestClient) -> N
 
 
 def test_rows_are_not_shown_without_the_link(client: TestClient) -> None:
-    _upload(client, "secret.csv")
-    for path in ("/", "/api/v1/reports", "/portals"):
-        assert "SECRET-ROW" not in client.get(path).text
+    report = _upload(client, "secret.csv")
+    assert "SECRET-ROW" in client.get(f"/reports/{report['id']}").text  # by its link: shown
+    # Someone without the link follows every report the site offers.
+    offered = set(re.findall(r"/reports/([0-9a-f]{32})", client.get("/").text + client.get("/portals").text))
+    offered |= {r["id"] for r in client.get("/api/v1/reports").json()["reports"]}
+    for report_id in offered:
+        assert "SECRET-ROW" not in client.get(f"/reports/{report_id}").text
+        assert "SECRET-ROW" not in client.get(f"/reports/{report_id}/findings.csv").text
