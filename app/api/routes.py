@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.auth import SCORING_RESPONSES, ScoringCallerDep
+from app.api.auth import SCORING_RESPONSES, Caller, ScoringCallerDep, Unauthorized
 from app.api.deps import RepoDep, SettingsDep
 from app.api.openapi import error_responses, ranged
 from app.api.responses import JSONResponse
@@ -18,6 +18,7 @@ from app.errors import BadRequest
 from app.ingest.sandbox import limits_from
 from app.services import expectations as declared
 from app.services import scoring as service
+from app.services import uploads
 from app.services.score_queue import JobRefused, ScoreQueue, ScoringFailed
 from app.services.urls import checked_url, name_for
 from profilers import jsontext
@@ -154,16 +155,25 @@ async def score(
     # (holding no thread) up to ODQ_SCORE_WAIT_MAX_SECONDS for its report.
     url_wait, _ = _wait_seconds(request, settings, settings.score_wait_max_seconds)
     if _is_json(request):
-        return await _score_url(request, await _json_url(request), url_wait, headers)
+        token = uploads.new_delete_token()
+        owner = _owner(request, caller, token, request.query_params.get("publish"))
+        return await _score_url(request, await _json_url(request), url_wait, headers, token, owner)
     if _ctype(request) == "application/x-www-form-urlencoded":
         form_url = await _form_url(request)
         if form_url:
-            return await _score_url(request, form_url, url_wait, headers)
+            token = uploads.new_delete_token()
+            owner = _owner(request, caller, token, request.query_params.get("publish"))
+            return await _score_url(request, form_url, url_wait, headers, token, owner)
+    token = uploads.new_delete_token()
+    owner = _owner(request, caller, token, request.query_params.get("publish"))
     rules: dict[str, Any] = {}
 
     def read_rules(fields: dict[str, str], filename: str | None) -> None:
+        nonlocal owner
         if fields.get("url", "").strip() and filename is not None:  # refused before the file is kept
             raise BadRequest("Send either a file or a url, not both.", code="file-and-url")
+        if "publish" in fields:
+            owner = _owner(request, caller, token, fields["publish"])
         rules["suite"], rules["schema"] = declared.read_upload_fields(
             fields, service.safe_name(filename), declared.DeclaredLimits.of(settings)
         )
@@ -176,30 +186,54 @@ async def score(
         declared_max=settings.suite_max_bytes,
     )
     if upload.fields.get("url", "").strip():
-        return await _score_url(request, upload.fields["url"], url_wait, headers)
+        return await _score_url(request, upload.fields["url"], url_wait, headers, token, owner)
     if upload.blob is None:
         raise BadRequest("No file: send the data as multipart field 'file'.", code="missing-file")
     blob = upload.blob
     name = service.safe_name(upload.filename)
-    stored = await run_in_threadpool(service.find_stored, blob, name, repo, **rules)
+    stored = await run_in_threadpool(uploads.stored_for, repo, blob, name, owner, **rules)
     if stored is not None:
-        return JSONResponse(stored.report, status_code=200, headers={"X-ODQ-Cached": "true", **headers})
+        return JSONResponse(
+            stored, status_code=200, headers={"X-ODQ-Cached": "true", **_token_headers(token), **headers}
+        )
     queue: ScoreQueue = request.app.state.score_queue
     fields = {k: upload.fields[k] for k in ("expectations", "schema") if (upload.fields.get(k) or "").strip()}
-    same = f"{blob.sha256} {service.options_key(name, **rules)}"  # identical uploads share one job
+    # The same uploader's identical requests share one job; another uploader's never do.
+    same = f"{blob.sha256} {service.options_key(name, **rules)} {owner.token_sha256}"
     job = await run_in_threadpool(
         queue.submit,
         blob,
         name,
         origin="api",
-        options={"store_rows": settings.store_rows, "fields": fields},
+        options={"store_rows": settings.store_rows, "fields": fields, "owner": owner.as_option()},
         same=same,
     )
-    return await _answer(queue, job, wait, headers, repo)
+    return await _answer(queue, job, wait, headers, repo, token)
+
+
+def _owner(request: Request, caller: Caller, token: str, publish: str | None) -> uploads.Ownership:
+    """Who the upload belongs to: unlisted unless ``publish`` is true, which needs a portal or
+    administrator key (401 publish-needs-key for an anonymous caller)."""
+    word = (publish or "").strip().lower()
+    if word not in ("", "true", "false", "1", "0", "yes", "no", "on", "off"):
+        raise BadRequest("publish is true or false.", code="invalid-publish")
+    listed = word in ("true", "1", "yes", "on")
+    if listed and caller.anonymous:
+        raise Unauthorized(
+            "Publishing a report (publish=true) needs a portal or administrator API key "
+            "(Authorization: Bearer <key>); without one the report stays unlisted.",
+            code="publish-needs-key",
+        )
+    return uploads.ownership(token, listed)
+
+
+def _token_headers(token: str) -> dict[str, str]:
+    """The delete token only this uploader receives (never part of the stored report)."""
+    return {"X-ODQ-Delete-Token": token}
 
 
 async def _answer(
-    queue: ScoreQueue, job: dict[str, Any], wait: float, headers: dict[str, str], repo: RepoDep
+    queue: ScoreQueue, job: dict[str, Any], wait: float, headers: dict[str, str], repo: RepoDep, token: str
 ) -> JSONResponse:
     """200 with the report when the job finishes within ``wait`` seconds, else 202 with the job."""
     outcome = await queue.wait(job["id"], wait)
@@ -208,8 +242,11 @@ async def _answer(
         if report is None:  # finished before this request began to wait
             report = await run_in_threadpool(service.get_report, repo, str(outcome.report_id))
         cached = str(outcome.cached).lower()
+        mine = _token_headers(token) if outcome.status == "done" else {}
         return JSONResponse(
-            report, status_code=200, headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **headers}
+            report,
+            status_code=200,
+            headers={"X-ODQ-Cached": cached, "X-ODQ-Job": job["id"], **mine, **headers},
         )
     if outcome is not None and outcome.http_status is not None:
         raise JobRefused(outcome.error or "refused", outcome.http_status, outcome.code or "bad-request")
@@ -224,9 +261,10 @@ async def _answer(
             "status": "running" if position is None else "queued",
             "status_url": status_url,
             "queue_position": position,
+            "delete_token": token,
         },
         status_code=202,
-        headers={"Location": status_url, "Retry-After": "1", **headers},
+        headers={"Location": status_url, "Retry-After": "1", **_token_headers(token), **headers},
     )
 
 
@@ -307,12 +345,16 @@ async def _json_url(request: Request) -> str:
     return url
 
 
-async def _score_url(request: Request, url: str, wait: float, headers: dict[str, str]) -> JSONResponse:
+async def _score_url(
+    request: Request, url: str, wait: float, headers: dict[str, str], token: str, owner: uploads.Ownership
+) -> JSONResponse:
     """Queue the URL as a score job (its download runs in a score worker) and answer like an upload."""
     url = checked_url(url)
     queue: ScoreQueue = request.app.state.score_queue
-    job = await run_in_threadpool(queue.submit_url, url, name_for(url), origin="api")
-    return await _answer(queue, job, wait, headers, request.app.state.repo)
+    job = await run_in_threadpool(
+        queue.submit_url, url, name_for(url), origin="api", options={"owner": owner.as_option()}
+    )
+    return await _answer(queue, job, wait, headers, request.app.state.repo, token)
 
 
 @router.get(
@@ -333,7 +375,28 @@ def get_report(report_id: str, request: Request, repo: RepoDep, settings: Settin
     return JSONResponse(report)
 
 
-@router.get("/reports", summary="Recent reports", responses=ERRORS)
+@router.delete(
+    "/reports/{report_id}",
+    summary="Delete an uploaded report",
+    description="Removes the report, its findings, its suite, its stored rows and (when no other report "
+    "is of the same bytes) the uploaded file. Send the `delete_token` of the upload's answer in the "
+    "`X-ODQ-Delete-Token` header. 403 `wrong-delete-token` for any other token; 404 once deleted.",
+    responses=error_responses(
+        (403, "Not this report's delete token (code wrong-delete-token)"), (404, "Not found")
+    ),
+)
+def delete_report(report_id: str, request: Request, repo: RepoDep) -> JSONResponse:
+    uploads.delete_upload(repo, report_id, request.headers.get("x-odq-delete-token"))
+    return JSONResponse({"ok": True, "deleted": report_id})
+
+
+@router.get(
+    "/reports",
+    summary="Recent published reports",
+    description="Only reports published with a portal or administrator key (`publish=true`); an "
+    "upload is unlisted by default.",
+    responses=ERRORS,
+)
 def list_reports(
     repo: RepoDep,
     limit: Annotated[int, ranged("Most reports listed, newest first.", minimum=1, maximum=200)] = 20,

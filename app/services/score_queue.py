@@ -44,6 +44,7 @@ from app.ingest.sandbox import default_workers, limits_from
 from app.services import expectations as declared
 from app.services import scoring
 from app.services.scoring import Scored
+from app.services.uploads import Ownership, claim
 from app.services.urls import score_url
 from app.settings import Settings
 from app.storage.repository import Repository
@@ -202,7 +203,8 @@ class ScoreQueue:
     ) -> dict[str, Any]:
         """Queue the download and scoring of ``url`` (already checked by ``check_url``) as a job;
         the same URL while its job is unfinished joins that job. Raises :class:`QueueFull`."""
-        same = f"url {url} {(options or {}).get('portal') or ''}"
+        owner = Ownership.from_option((options or {}).get("owner"))
+        same = f"url {url} {(options or {}).get('portal') or ''} {owner.token_sha256 if owner else ''}"
         with self._submit:
             with self._cond:
                 joined = self._same.get(same)
@@ -362,6 +364,7 @@ class ScoreQueue:
                 suite=suite,
                 schema=schema,
             )
+            scored = _claimed(self.repo, scored, job["name"], options)
             if options.get("portal"):
                 from app.services.portals import add_report
 
@@ -381,6 +384,7 @@ class ScoreQueue:
         url = str(options["url"])
         try:
             scored = score_url(url, self.settings, self.repo, limits=limits_from(self.settings))
+            scored = _claimed(self.repo, scored, str(scored.report["source"].get("name") or url), options)
             if options.get("portal"):
                 from app.services.portals import add_report
 
@@ -428,6 +432,14 @@ class ScoreQueue:
         for loop, future in waiting:
             with contextlib.suppress(RuntimeError):  # that request's event loop has closed
                 loop.call_soon_threadsafe(_resolve, future, outcome)
+
+
+def _claimed(repo: Repository, scored: Scored, name: str, options: dict[str, Any]) -> Scored:
+    """The stored report made the uploader's own when the job carries an owner (see uploads)."""
+    owner = Ownership.from_option(options.get("owner"))
+    if owner is None or not scored.stored:
+        return scored
+    return Scored(claim(repo, scored.report, name, scored.cached, owner), stored=True, cached=scored.cached)
 
 
 def _resolve(future: asyncio.Future[Outcome], outcome: Outcome) -> None:

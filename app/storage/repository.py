@@ -76,10 +76,14 @@ def upsert_resource_rows(
     )
 
 
-def insert_report(cur: duckdb.DuckDBPyConnection, report: Report, options_key: str = "") -> Report:
+def insert_report(
+    cur: duckdb.DuckDBPyConnection, report: Report, options_key: str = "", *, listed: bool = False
+) -> Report:
     """In the caller's transaction: store ``report`` with its findings and scores, unless a report
-    for the same (sha256, scoring_version, options_key) is stored already; return the one kept."""
+    for the same (sha256, scoring_version, options_key) is stored already; return the one kept.
+    ``listed``: shown in the lists of reports (an upload is not unless published)."""
     row = _report_row(report, options_key)
+    row["listed"] = listed
     sha256, version = row["resource_sha256"], row["scoring_version"]
     if sha256 is not None:
         existing = _find_report(cur, sha256, version, options_key)
@@ -88,9 +92,9 @@ def insert_report(cur: duckdb.DuckDBPyConnection, report: Report, options_key: s
     cur.execute(
         """
         INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                             score, band, created_at, report_json)
+                             score, band, created_at, report_json, listed)
         VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                $score, $band, $created_at, $report_json)
+                $score, $band, $created_at, $report_json, $listed)
         """,
         row,
     )
@@ -197,7 +201,7 @@ class Repository:
         """The stored report of these bytes scored by this version with these options, if any."""
         return _find_report(self.store.cursor(), sha256, scoring_version, options_key)
 
-    def save_report(self, report: Report, options_key: str = "") -> Report:
+    def save_report(self, report: Report, options_key: str = "", *, listed: bool = False) -> Report:
         """Store ``report`` with its findings and scores in one transaction and return it as given.
 
         When a report for the same (sha256, scoring_version, options_key) is already stored (two
@@ -207,7 +211,7 @@ class Repository:
         sha256, version = (report.get("source") or {}).get("sha256"), str(report.get("scoring_version"))
         try:
             with self.store.transaction() as cur:
-                return insert_report(cur, report, options_key)
+                return insert_report(cur, report, options_key, listed=listed)
         except (duckdb.ConstraintException, duckdb.TransactionException):
             # Another writer (e.g. a second Store on the same file in this process) got there first.
             if sha256 is not None:
@@ -225,7 +229,8 @@ class Repository:
         return None if row is None else _loads(row[0])
 
     def list_reports(self, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-        """Newest first: ``{id, name, url, score, band, created_at}`` (created_at as in the report)."""
+        """The listed (published) reports, newest first: ``{id, name, url, score, band, created_at}``
+        (created_at as in the report). Unlisted uploads are never listed."""
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must be >= 0")
         rows = (
@@ -234,6 +239,7 @@ class Repository:
                 """
                 SELECT id, name, url, score, band, report_json ->> 'created_at', created_at
                 FROM reports
+                WHERE listed
                 ORDER BY created_at DESC, rowid DESC
                 LIMIT ? OFFSET ?
                 """,
@@ -297,6 +303,106 @@ class Repository:
         )
         return {dim: {"score": s, "weight": w, "scoring_version": v} for dim, s, w, v in rows}
 
+    # -- uploads: who may see and delete a report -------------------------------------------------
+
+    def own_report(self, report_id: str, listed: bool, delete_token_sha256: str | None) -> None:
+        """Mark a freshly scored report as its uploader's: listed or not, and its delete token."""
+        with self.store.transaction() as cur:
+            cur.execute(
+                "UPDATE reports SET listed = ?, delete_token_sha256 = ? WHERE id = ?",
+                [listed, delete_token_sha256, report_id],
+            )
+
+    def copy_report(
+        self, report: Report, new_id: str, name: str, listed: bool, delete_token_sha256: str | None
+    ) -> Report:
+        """Store ``report`` (a stored report of the same bytes) again as another uploader's: under
+        ``new_id`` and ``name``, with its own findings, scores and suite rows. Returns the copy."""
+        old_id = str(report["id"])
+        copy = json.loads(_dumps(report))
+        copy["id"] = new_id
+        copy["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        copy.setdefault("source", {})["name"] = name
+        with self.store.transaction() as cur:
+            options = cur.execute("SELECT options_key FROM reports WHERE id = ?", [old_id]).fetchone()
+            row = _report_row(copy, options[0] if options else "")
+            row.update(listed=listed, delete_token_sha256=delete_token_sha256, copy_of=new_id)
+            cur.execute(
+                """
+                INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
+                                     score, band, created_at, report_json, listed, delete_token_sha256,
+                                     copy_of)
+                VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
+                        $score, $band, $created_at, $report_json, $listed, $delete_token_sha256,
+                        $copy_of)
+                """,
+                row,
+            )
+            findings = _finding_rows(copy)
+            if findings:
+                cur.executemany(
+                    """
+                    INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
+                                          count, share, points_lost, examples_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    findings,
+                )
+            cur.executemany(
+                "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
+                _score_rows(copy),
+            )
+            cur.execute(
+                """
+                INSERT INTO report_suites (report_id, basis, expectations, suite_json, created_at)
+                SELECT ?, basis, expectations, suite_json, created_at FROM report_suites WHERE report_id = ?
+                """,
+                [new_id, old_id],
+            )
+        return copy
+
+    def delete_token_of(self, report_id: str) -> tuple[bool, str | None] | None:
+        """``(found, delete_token_sha256)`` of a stored report, None when there is no such report."""
+        row = (
+            self.store.cursor()
+            .execute("SELECT delete_token_sha256 FROM reports WHERE id = ?", [report_id])
+            .fetchone()
+        )
+        return None if row is None else (True, row[0])
+
+    def delete_report(self, report_id: str) -> str | None:
+        """Remove a report with its findings, scores, suite and score jobs; when no other report is
+        of the same bytes, also their stored rows, signatures and resource row. Returns the blob path
+        to remove from disk (relative or absolute, as stored), or None when the bytes stay."""
+        with self.store.transaction() as cur:
+            row = cur.execute("SELECT resource_sha256 FROM reports WHERE id = ?", [report_id]).fetchone()
+            if row is None:
+                return None
+            sha256 = row[0]
+            for table in ("findings", "scores", "report_suites", "score_jobs"):
+                cur.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])  # fixed names
+            cur.execute("DELETE FROM reports WHERE id = ?", [report_id])
+            if sha256 is None:
+                return None
+            _check_sha256(sha256)
+            others = cur.execute(
+                "SELECT count(*) FROM reports WHERE resource_sha256 = ?", [sha256]
+            ).fetchone()
+            portal = cur.execute("SELECT count(*) FROM portal_datasets WHERE sha256 = ?", [sha256]).fetchone()
+            if (others and others[0]) or (portal and portal[0]):
+                return None
+            blob = cur.execute("SELECT blob_path FROM resources WHERE id = ?", [sha256]).fetchone()
+            cur.execute(f'DROP TABLE IF EXISTS data."r_{sha256}"')  # checked hex: safe as an identifier
+            for table, key in (
+                ("resource_columns", "resource_sha256"),
+                ("signature_bands", "sha256"),
+                ("signatures", "sha256"),
+                ("score_jobs", "sha256"),
+                ("resources", "id"),
+            ):
+                cur.execute(f"DELETE FROM {table} WHERE {key} = ?", [sha256])  # fixed names
+            return str(blob[0]) if blob and blob[0] else None
+
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -308,6 +414,8 @@ def _find_report(
         """
         SELECT report_json FROM reports
         WHERE resource_sha256 = ? AND scoring_version = ? AND options_key = ?
+        ORDER BY copy_of = '' DESC, created_at, rowid
+        LIMIT 1
         """,
         [sha256, scoring_version, options_key],
     ).fetchone()

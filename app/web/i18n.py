@@ -129,6 +129,12 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "report.dl.csv": ("Findings (CSV)", "问题清单（CSV）"),
     "report.dl.gx": ("Great Expectations suite", "Great Expectations 规则集"),
     "report.badge": ("Badge to embed", "可嵌入的徽章"),
+    "report.yours": ("Your upload", "您的上传"),
+    "report.private": (
+        "This report is not listed anywhere: only people with its link can open it.",
+        "此报告不在任何列表中：只有持有链接的人才能打开。",
+    ),
+    "report.delete": ("Delete this report and the uploaded file", "删除此报告和上传的文件"),
     "report.columns": ("Columns", "字段"),
     "report.col.type": ("Type", "类型"),
     "report.col.nulls": ("Empty", "空值"),

@@ -37,6 +37,7 @@ from app.ingest.fetch import is_url
 from app.ingest.sandbox import limits_from
 from app.services import portals as portal_service
 from app.services import scoring as scoring_service
+from app.services import uploads
 from app.services.score_queue import JobRefused, QueueFull, ScoreQueue
 from app.services.urls import checked_url, name_for
 from app.settings import Settings
@@ -281,6 +282,8 @@ async def upload(
     if url:
         raise BadRequest("Send either a file or a URL, not both.", code="file-and-url")
     name = scoring_service.safe_name(received.filename)
+    token = uploads.new_delete_token()
+    owner = uploads.ownership(token, listed=bool(portal))  # a portal's upload is listed under it
     state = request.app.state
     queue: ScoreQueue = state.score_queue
     # Every upload is a durable score job of the same bounded queue as the API (it survives a
@@ -291,15 +294,28 @@ async def upload(
             blob,
             name,
             origin="web",
-            options={"store_rows": settings.store_rows, "portal": portal or None},
+            options={"store_rows": settings.store_rows, "portal": portal or None, "owner": owner.as_option()},
             after=_reads_preview(state, repo),
         )
     except QueueFull as exc:
         raise _busy(exc, name) from None
     if blob.size > settings.web_background_mb * 1024 * 1024:
-        return RedirectResponse(f"/progress/{job['id']}", status_code=303)
+        return _keeps_token(RedirectResponse(f"/progress/{job['id']}", status_code=303), owner, token)
     # A small file: the browser waits for its report (an asyncio wait, holding no thread).
-    return await _follow(request, queue, job, settings)
+    return _keeps_token(await _follow(request, queue, job, settings), owner, token)
+
+
+def _keeps_token(response: Response, owner: uploads.Ownership, token: str) -> Response:
+    """The browser that uploaded keeps the delete token (HttpOnly cookie) for the delete button."""
+    response.set_cookie(
+        uploads.cookie_name(owner),
+        token,
+        max_age=uploads.COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="strict",
+        path="/",
+    )
+    return response
 
 
 def _reads_preview(state: Any, repo: Any) -> Callable[[Any], None]:
@@ -356,6 +372,8 @@ def _check_portal_writer(request: Request, caller: Any, portal: str, key: str) -
 async def _score_url(request: Request, url: str, settings: Settings, repo: Any, portal: str) -> Response:
     """A URL is a score job too: a score worker downloads it, never this request's thread."""
     url = checked_url(url)
+    token = uploads.new_delete_token()
+    owner = uploads.ownership(token, listed=bool(portal))
     state = request.app.state
     queue: ScoreQueue = state.score_queue
     try:
@@ -364,12 +382,12 @@ async def _score_url(request: Request, url: str, settings: Settings, repo: Any, 
             url,
             name_for(url),
             origin="web",
-            options={"portal": portal or None},
+            options={"portal": portal or None, "owner": owner.as_option()},
             after=_reads_preview(state, repo),
         )
     except QueueFull as exc:
         raise _busy(exc, url) from None
-    return await _follow(request, queue, job, settings)
+    return _keeps_token(await _follow(request, queue, job, settings), owner, token)
 
 
 @router.get("/progress/{task_id}")
@@ -451,7 +469,21 @@ def report_page(request: Request, report_id: str, repo: RepoDep, settings: Setti
     t, _ = translator(request)
     view = views.build_report_view(report, load_weights(), t)
     view.preview, view.example_rows = _preview(request.app.state, repo, report)
-    return render(request, "report.html", {"v": view, "r": report, "downloads": _downloads(report_id)})
+    token = uploads.token_from_cookies(repo, report_id, request.cookies)
+    return render(
+        request,
+        "report.html",
+        {"v": view, "r": report, "downloads": _downloads(report_id), "delete_token": token},
+    )
+
+
+@router.post("/reports/{report_id}/delete")
+async def delete_report(request: Request, report_id: str, repo: RepoDep) -> Response:
+    """The delete button of the browser that uploaded (a plain form POST carrying the token)."""
+    form = await request.form()
+    token = form.get("token")
+    await run_in_threadpool(uploads.delete_upload, repo, report_id, token if isinstance(token, str) else None)
+    return RedirectResponse("/?deleted=1", status_code=303)
 
 
 def _downloads(report_id: str) -> list[tuple[str, str, str]]:

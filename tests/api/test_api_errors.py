@@ -64,7 +64,7 @@ def test_unknown_route(client: TestClient, path: str) -> None:
     [
         ("GET", "/api/v1/score"),
         ("PUT", "/api/v1/score"),
-        ("DELETE", "/api/v1/reports/x"),
+        ("PATCH", "/api/v1/reports/x"),
         ("POST", "/health"),
     ],
 )
@@ -322,6 +322,9 @@ ERROR_PROBES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/api/v1/reports/{report_id}"): [
         Probe("GET", "/api/v1/reports/no-such-report", 404, "report-not-found"),
+    ],
+    ("DELETE", "/api/v1/reports/{report_id}"): [
+        Probe("DELETE", "/api/v1/reports/no-such-report", 404, "report-not-found"),
     ],
     ("GET", "/api/v1/reports"): [
         Probe("GET", "/api/v1/reports?limit=0", 400, "invalid-limit"),

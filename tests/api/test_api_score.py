@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from app.storage.keys import KeyRepository
 from app.storage.repository import Repository
 from app.storage.store import Store
 from scoring import SCORING_VERSION
@@ -83,11 +84,11 @@ def test_same_bytes_are_scored_once(data_dir: Path, corpus_file: Path) -> None:
         assert first.headers.get("x-odq-cached") == "false"
         assert again.headers.get("x-odq-cached") == "true"
         one, two = strict_json(first.text), strict_json(again.text)
-        assert two["id"] == one["id"]
-        assert two == one  # the stored report, under the name it was first seen with
-        listed = client.get("/api/v1/reports").json()["reports"]
-        assert [r["id"] for r in listed] == [one["id"]]
-        assert listed[0]["score"] == one["score"] and listed[0]["band"] == one["band"]
+        # The stored result, as this uploader's own report under the name they gave it.
+        assert two["id"] != one["id"]
+        assert two["source"]["name"] == "renamed-copy.csv" and one["source"]["name"] == corpus_file.name
+        assert two["score"] == one["score"] and two["findings"] == one["findings"]
+        assert client.get("/api/v1/reports").json()["reports"] == []  # uploads are unlisted
 
     # The app is closed: the file is free to open and count.
     with duckdb.connect(str(data_dir / "odq.duckdb"), read_only=True) as con:
@@ -99,8 +100,8 @@ def test_same_bytes_are_scored_once(data_dir: Path, corpus_file: Path) -> None:
 
         assert count("SELECT count(*) FROM resources") == 1
         assert count("SELECT count(*) FROM resources WHERE id = ?", one["source"]["sha256"]) == 1
-        assert count("SELECT count(*) FROM reports") == 1
-        assert count("SELECT count(*) FROM findings") == len(one["findings"])
+        assert count("SELECT count(*) FROM reports") == 2
+        assert count("SELECT count(*) FROM findings") == 2 * len(one["findings"])
         assert count("SELECT count(*) FROM findings WHERE report_id = ?", one["id"]) == len(one["findings"])
     blobs = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
     assert [p.name for p in blobs] == [one["source"]["sha256"]]
@@ -138,13 +139,22 @@ def test_concurrent_uploads_of_the_same_bytes_store_one_report(data_dir: Path, c
         for t in threads:
             t.join(timeout=60)
         assert not errors, errors
-        assert len(ids) == 4 and len(set(ids)) == 1, ids
-        assert client.get("/health").json()["reports"] == 1
+        # each uploader gets a report of their own, of one stored resource
+        assert len(ids) == 4 and len(set(ids)) == 4, ids
+        assert client.get("/health").json()["reports"] == 4
+        names = {client.get(f"/api/v1/reports/{i}").json()["source"]["name"] for i in ids}
+        assert names == {f"copy-{i}.csv" for i in range(4)}
 
 
 def test_reports_lists_newest_first_and_honours_limit(client: TestClient, corpus_file: Path) -> None:
-    first = post_file(client, corpus_file.name, corpus_file.read_bytes()).json()
-    second = post_file(client, CPI_PART2.name, CPI_PART2.read_bytes()).json()
+    _, key = KeyRepository(client.app.state.repo.store).create("demo")  # type: ignore[attr-defined]
+    published = {"data": {"publish": "true"}, "headers": {"Authorization": f"Bearer {key}"}}
+    first = client.post(
+        "/api/v1/score", files={"file": (corpus_file.name, corpus_file.read_bytes())}, **published
+    ).json()  # type: ignore[arg-type]
+    second = client.post(
+        "/api/v1/score", files={"file": (CPI_PART2.name, CPI_PART2.read_bytes())}, **published
+    ).json()  # type: ignore[arg-type]
     assert first["id"] != second["id"]
     r = client.get("/api/v1/reports")
     assert r.status_code == 200

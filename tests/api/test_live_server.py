@@ -115,14 +115,18 @@ def test_streaming_upload_returns_the_report(server: LiveServer, corpus_file: Pa
         again = chunked_upload(client, corpus_file, "same-bytes.csv")
         assert again.status_code == 200, again.text[:500]
         assert "content-length" not in {k.lower() for k in again.request.headers}
-        assert again.json()["id"] == report["id"]
+        assert again.json()["id"] != report["id"]  # the stored result, as this upload's own report
+        assert again.json()["score"] == report["score"]
         assert again.headers.get("x-odq-cached") == "true"
 
         other = chunked_upload(client, CPI_PART2, CPI_PART2.name)
         assert other.status_code == 200, other.text[:500]
         assert other.json()["id"] != report["id"]
         listed = {x["id"] for x in client.get("/api/v1/reports").json()["reports"]}
-        assert {report["id"], other.json()["id"]} <= listed
+        assert not {report["id"], other.json()["id"]} & listed  # uploads are unlisted
+        token = {"X-ODQ-Delete-Token": other.headers["x-odq-delete-token"]}
+        assert client.delete(f"/api/v1/reports/{other.json()['id']}", headers=token).status_code == 200
+        assert_error(client.get(f"/api/v1/reports/{other.json()['id']}"), 404, "report-not-found")
 
 
 def test_errors_over_tcp_have_the_error_shape(server: LiveServer) -> None:
@@ -187,4 +191,5 @@ def test_reports_survive_a_restart(corpus_file: Path, tmp_path: Path) -> None:
             assert strict_json(fetched.text) == report
             assert client.get("/health").json()["reports"] == 1
             again = stream_upload(client, corpus_file, "after-restart.csv")
-            assert again.json()["id"] == report["id"]
+            assert again.json()["id"] != report["id"] and again.json()["score"] == report["score"]
+            assert again.json()["source"]["name"] == "after-restart.csv"

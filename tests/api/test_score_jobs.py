@@ -94,11 +94,11 @@ def test_a_slow_upload_gets_202_and_its_job_ends_with_the_direct_report(
         assert report["id"] == job["report_id"]
         assert report["source"]["rows"] == ROWS
         assert comparable(report) == comparable(direct_report)
-        # The same bytes again: the stored report at once, no new job.
+        # The same bytes again: the stored result at once, no new job, as this upload's own report.
         again = post(client, big_csv.name, big_csv.read_bytes())
         assert again.status_code == 200 and again.headers["x-odq-cached"] == "true"
-        assert again.json()["id"] == report["id"]
-        assert client.get("/health").json()["reports"] == 1
+        assert again.json()["id"] != report["id"] and comparable(again.json()) == comparable(report)
+        assert client.get("/health").json()["reports"] == 2
 
 
 def test_a_small_file_is_answered_with_its_report(tmp_path: Path, corpus_file: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_full_queue_is_refused_at_once(tmp_path: Path, big_csv: Path) -> None:
         assert int(third.headers["retry-after"]) >= 1
         # A stored report is still answered while the queue is full (it needs no worker).
         again = post(client, "stored.csv", b"id,name\n1,x\n2,y\n")
-        assert again.status_code == 200 and again.json()["id"] == stored.json()["id"]
+        assert again.status_code == 200 and again.json()["score"] == stored.json()["score"]
         assert follow(client, first.headers["location"])["status"] == "done"
         assert follow(client, second.headers["location"])["status"] == "done"
         # Room again: the refused upload is taken.
@@ -192,22 +192,25 @@ def test_jobs_run_first_in_first_out(queued_app: TestClient, big_csv: Path) -> N
     assert len({j["report_id"] for j in jobs}) == 5
 
 
-def test_identical_uploads_share_one_job(queued_app: TestClient, big_csv: Path) -> None:
+def test_identical_uploads_of_two_uploaders_get_their_own_reports(
+    queued_app: TestClient, big_csv: Path
+) -> None:
     client = queued_app
     first = post(client, big_csv.name, big_csv.read_bytes())
     until_running(client, first.headers["location"])
-    twice = post(client, big_csv.name, big_csv.read_bytes())  # while it is being scored
-    assert twice.status_code == 202 and twice.json()["job_id"] == first.json()["job_id"]
-    data = b"id,v\n1,x\n2,y\n"
-    a, b = post(client, "same.csv", data), post(client, "same.csv", data)
-    other = post(client, "same.tsv", data)  # another extension: another report key, another job
-    assert a.json()["job_id"] == b.json()["job_id"] != other.json()["job_id"]
-    jobs = [follow(client, r.headers["location"]) for r in (first, a, other)]
+    twice = post(client, "mine.csv", big_csv.read_bytes())  # another uploader, while it is being scored
+    assert twice.status_code == 202 and twice.json()["job_id"] != first.json()["job_id"]
+    assert twice.headers["x-odq-delete-token"] != first.headers["x-odq-delete-token"]
+    jobs = [follow(client, r.headers["location"]) for r in (first, twice)]
     assert all(j["status"] == "done" for j in jobs)
-    assert client.get("/health").json()["reports"] == 3
-    # Finished: the same bytes now get the stored report, no job.
-    again = post(client, "same.csv", data)
-    assert again.status_code == 200 and again.json()["id"] == jobs[1]["report_id"]
+    assert jobs[0]["report_id"] != jobs[1]["report_id"]
+    names = [client.get(f"/api/v1/reports/{j['report_id']}").json()["source"]["name"] for j in jobs]
+    assert names == [big_csv.name, "mine.csv"]
+    assert client.get("/health").json()["reports"] == 2
+    # Finished: the same bytes now get the stored result at once, no job, as a third report.
+    again = post(client, "again.csv", big_csv.read_bytes())
+    assert again.status_code == 200 and again.json()["id"] not in {j["report_id"] for j in jobs}
+    assert again.json()["source"]["name"] == "again.csv"
 
 
 def test_a_job_the_store_cannot_start_fails_at_once(tmp_path: Path) -> None:

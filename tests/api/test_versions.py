@@ -95,8 +95,8 @@ def test_odq_rescore_command(corpus_file: Path, tmp_path: Path) -> None:
     assert run_odq("score", str(corpus_file), "--format", "json", data_dir=data_dir).returncode == 0
     with Store.open(data_dir / "odq.duckdb") as store:
         repo = Repository(store)
-        (listed,) = repo.list_reports()
-        current = repo.get_report(listed["id"])
+        ((report_id,),) = store.cursor().execute("SELECT id FROM reports").fetchall()  # unlisted
+        current = repo.get_report(report_id)
         assert current is not None
         repo.save_report(_as_version_1(current), "declared=csv")
     done = run_odq("rescore", data_dir=data_dir)

@@ -169,9 +169,12 @@ def test_invalid_reports_are_refused_before_writing(
 
 
 def test_list_reports_newest_first(repo: Repository, report_factory: MakeReport) -> None:
-    old = repo.save_report(report_factory(created_at="2024-01-01T00:00:00Z"))
-    new = repo.save_report(report_factory(created_at="2025-06-01T12:00:00+08:00"))
-    mid = repo.save_report(report_factory(created_at="2025-06-01T05:00:00+00:00"))  # `new` is 04:00 UTC
+    old = repo.save_report(report_factory(created_at="2024-01-01T00:00:00Z"), listed=True)
+    new = repo.save_report(report_factory(created_at="2025-06-01T12:00:00+08:00"), listed=True)
+    mid = repo.save_report(
+        report_factory(created_at="2025-06-01T05:00:00+00:00"), listed=True
+    )  # `new` is 04:00 UTC
+    repo.save_report(report_factory(created_at="2025-07-01T00:00:00Z"))  # unlisted: never listed
     listed = repo.list_reports()
     assert [r["id"] for r in listed] == [mid["id"], new["id"], old["id"]]
     assert listed[0] == {
@@ -188,7 +191,10 @@ def test_list_reports_newest_first(repo: Repository, report_factory: MakeReport)
 
 
 def test_list_reports_ties_in_saving_order(repo: Repository, report_factory: MakeReport) -> None:
-    ids = [repo.save_report(report_factory(created_at="2025-01-01T00:00:00Z"))["id"] for _ in range(5)]
+    ids = [
+        repo.save_report(report_factory(created_at="2025-01-01T00:00:00Z"), listed=True)["id"]
+        for _ in range(5)
+    ]
     assert [r["id"] for r in repo.list_reports()] == ids[::-1]
 
 

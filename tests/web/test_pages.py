@@ -20,6 +20,7 @@ from web_support import CPI_PART1
 
 from app.main import create_app
 from app.settings import Settings
+from app.storage.keys import KeyRepository
 from app.web.pages import CSP
 
 
@@ -92,9 +93,9 @@ def test_upload_a_corpus_file_and_read_the_report(client: TestClient) -> None:
     preview = page.find(id="preview")
     assert preview.select("tbody tr")[0]["data-row"] == "5"
     assert "empty-column" in preview.select("thead th")[2].get("title", "")
-    # the recent list on the home page links to it
+    # an upload is private: the recent list on the home page does not link to it
     home = soup(client.get("/"))
-    assert home.find("a", href=f"/reports/{report_id}") is not None
+    assert home.find("a", href=f"/reports/{report_id}") is None
 
 
 def test_the_html_page_and_the_json_api_show_the_same_report(client: TestClient) -> None:
@@ -194,7 +195,9 @@ def test_markup_in_file_names_columns_and_cells_renders_as_text(client: TestClie
     rows = [["id", XSS_HEADER, "name"]]
     rows += [[str(i), f"v{i}", f"n{i}"] for i in range(1, 6)]
     rows += [["6", XSS_CELL, "  <b>bold</b>  "], ["6", XSS_CELL, "  <b>bold</b>  "]]
-    report_id = upload(client, XSS_NAME, csv_bytes(rows))
+    # scored into a portal with its key, so the home page lists it
+    _, key = KeyRepository(client.app.state.repo.store).create("demo")  # type: ignore[attr-defined]
+    report_id = upload(client, XSS_NAME, csv_bytes(rows), portal="demo", key=key)
     r = client.get(f"/reports/{report_id}", headers={"accept-language": "en"})
     page = soup(r)
     scripts = page.find_all("script")
