@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
@@ -247,7 +248,12 @@ def current_report(repo: Repository, report_id: str, limits: Limits | None = Non
     """The report ``report_id`` under the rules in force: as stored when it is current; else the
     file re-scored from its stored bytes (with ``rescored_from`` naming the old report, which stays
     stored as history); else, when the bytes are gone or the report was made with declared rules
-    that were not kept, the old report marked superseded (``current: false``)."""
+    that were not kept, the old report marked superseded (``current: false``).
+
+    The re-scored report is the old one's successor: the same uploader's (listed or not, deletable
+    with the same token), under the same file name, at an id derived from the old id and the
+    rules, so reading the old id again finds it and another uploader of the same bytes never
+    sees it."""
     report = get_report(repo, report_id)
     if report.get("current", True):
         return report
@@ -258,11 +264,20 @@ def current_report(repo: Repository, report_id: str, limits: Limits | None = Non
     return fresh
 
 
+def successor_id(report_id: str) -> str:
+    """The id of ``report_id`` re-scored under the rules in force (unguessable as the old id is)."""
+    return hashlib.sha256(f"{report_id}/{scoring_digest()}".encode()).hexdigest()[:32]
+
+
 def rescore_report(
     repo: Repository, report: dict[str, Any], limits: Limits | None = None
 ) -> dict[str, Any] | None:
-    """Score the bytes of a stored ``report`` again under the current rules (the same name and URL);
-    None when that cannot be done faithfully (bytes gone, or a declared suite/schema not kept)."""
+    """Score the bytes of a stored ``report`` again under the current rules (the same name and URL)
+    and store the result as its successor (:func:`successor_id`), owned as the old report was; None
+    when that cannot be done faithfully (bytes gone, or a declared suite/schema not kept)."""
+    successor = repo.get_report(successor_id(str(report["id"])))
+    if successor is not None:  # re-scored before under these rules
+        return mark_currency(successor)
     if report.get("declared"):
         return None
     src = report.get("source") or {}
@@ -278,7 +293,8 @@ def rescore_report(
         key: report.get(key)
         for key in ("id", "scoring_version", "scoring_digest", "score", "band", "created_at")
     }
-    return fresh
+    listed, token_sha256 = repo.ownership_of(str(report["id"])) or (False, None)
+    return repo.copy_report(fresh, successor_id(str(report["id"])), name, listed, token_sha256)
 
 
 def follow(repo: Repository, old: dict[str, Any], fresh: dict[str, Any]) -> list[str]:

@@ -361,6 +361,15 @@ class Repository:
             )
         return copy
 
+    def ownership_of(self, report_id: str) -> tuple[bool, str | None] | None:
+        """``(listed, delete_token_sha256)`` of a stored report, None when there is no such report."""
+        row = (
+            self.store.cursor()
+            .execute("SELECT listed, delete_token_sha256 FROM reports WHERE id = ?", [report_id])
+            .fetchone()
+        )
+        return None if row is None else (bool(row[0]), row[1])
+
     def delete_token_of(self, report_id: str) -> tuple[bool, str | None] | None:
         """``(found, delete_token_sha256)`` of a stored report, None when there is no such report."""
         row = (

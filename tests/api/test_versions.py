@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from app.services.portals import DatasetEntry, add_datasets
 from app.services.rescore import rescore_all
+from app.services.scoring import successor_id
+from app.services.uploads import token_digest
 from app.storage.portals import PortalStore
 from app.storage.repository import Repository
 from app.storage.store import Store
@@ -43,7 +45,9 @@ def test_reading_a_report_of_older_rules_scores_the_file_again(client: TestClien
     repo.save_report(_as_version_1(now), "declared=csv")
 
     served = client.get(f"/api/v1/reports/{OLD_ID}").json()
-    assert served["id"] == now["id"] and served["score"] == now["score"] != 92.5
+    # the old report's successor: its own id (derived from the old one), the fresh score
+    assert served["id"] == successor_id(OLD_ID) != now["id"]
+    assert served["score"] == now["score"] != 92.5
     assert served["scoring_version"] == SCORING_VERSION
     assert served["rescored_from"]["id"] == OLD_ID and served["rescored_from"]["scoring_version"] == "1"
     assert served["rescored_from"]["score"] == 92.5
@@ -51,8 +55,36 @@ def test_reading_a_report_of_older_rules_scores_the_file_again(client: TestClien
     assert kept is not None and (kept["scoring_version"], kept["score"]) == ("1", 92.5)
     page = client.get(f"/reports/{OLD_ID}")
     assert page.status_code == 200 and "92.5" not in page.text
-    # a current report is served exactly as stored
+    # a current report is served exactly as stored, and reading the old id again finds the same
+    # successor (nothing is scored or copied again)
     assert client.get(f"/api/v1/reports/{now['id']}").json() == now
+    count = repo.count_reports()
+    assert client.get(f"/api/v1/reports/{OLD_ID}").json() == served
+    assert repo.count_reports() == count
+
+
+def test_a_rescored_report_stays_its_uploaders(client: TestClient, corpus_file: Path) -> None:
+    """Another uploader of the same bytes never sees the re-scored report of an older upload:
+    the successor keeps the old report's name, its privacy and its delete token."""
+    repo: Repository = client.app.state.repo  # type: ignore[attr-defined]
+    data = corpus_file.read_bytes()
+    other = _post(client, "published.csv", data)  # the first upload of these bytes is another's
+    r = client.post("/api/v1/score", files={"file": ("我的人口表_草稿.csv", data, "text/csv")})
+    assert r.status_code == 200
+    mine, token = r.json(), r.headers["X-ODQ-Delete-Token"]
+    # the same upload as if it had been scored before the rules changed: its uploader's, unlisted
+    old = _as_version_1(mine, report_id="3" * 32)
+    repo.save_report(old, "declared=csv;old")
+    repo.own_report(old["id"], False, token_digest(token))
+    assert other["source"]["name"] == "published.csv" != mine["source"]["name"]
+
+    served = client.get(f"/api/v1/reports/{old['id']}").json()
+    assert served["source"]["name"] == "我的人口表_草稿.csv" and served["rescored_from"]["id"] == old["id"]
+    assert served["id"] not in {mine["id"], other["id"], old["id"]}
+    listed = {x["id"] for x in client.get("/api/v1/reports").json()["reports"]}
+    assert served["id"] not in listed
+    gone = client.delete(f"/api/v1/reports/{served['id']}", headers={"X-ODQ-Delete-Token": token})
+    assert gone.status_code in (200, 204), gone.text
 
 
 def test_an_old_report_whose_bytes_are_gone_is_marked_not_current(
@@ -85,9 +117,10 @@ def test_rescore_all_rescores_stale_reports_and_portals_follow(client: TestClien
     assert (done.stale, done.rescored, done.kept) == (1, 1, [])
     assert done.portals == [portal["id"]]
     (dataset,) = pstore.datasets(portal["id"])
-    assert (dataset["report_id"], dataset["score"]) == (now["id"], now["score"])
-    assert rescore_all(repo).stale == 1  # the old report stays as history; re-scoring it again is a no-op
-    assert repo.count_reports() == 2
+    assert (dataset["report_id"], dataset["score"]) == (successor_id(OLD_ID), now["score"])
+    # the old report stays as history; re-scoring it again finds its successor and adds nothing
+    assert rescore_all(repo).stale == 1
+    assert repo.count_reports() == 3  # the upload, its old-rules version and that one's successor
 
 
 def test_odq_rescore_command(corpus_file: Path, tmp_path: Path) -> None:
