@@ -89,14 +89,17 @@ def insert_report(
         existing = _find_report(cur, sha256, version, options_key)
         if existing is not None:
             return existing
+    _insert_report_rows(cur, report, row)
+    return report
+
+
+def _insert_report_rows(cur: duckdb.DuckDBPyConnection, report: Report, row: dict[str, Any]) -> None:
+    """Insert the ``reports`` row ``row`` (from :func:`_report_row`, with ``listed`` and optionally
+    ``delete_token_sha256`` and ``copy_of``) and the report's findings and scores rows."""
+    columns = [c for c in _REPORT_COLUMNS if c in row]
     cur.execute(
-        """
-        INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                             score, band, created_at, report_json, listed)
-        VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                $score, $band, $created_at, $report_json, $listed)
-        """,
-        row,
+        f"INSERT INTO reports ({', '.join(columns)}) VALUES ({', '.join('$' + c for c in columns)})",
+        {c: row[c] for c in columns},
     )
     findings = _finding_rows(report)
     if findings:
@@ -112,7 +115,24 @@ def insert_report(
         "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
         _score_rows(report),
     )
-    return report
+
+
+_REPORT_COLUMNS = (
+    "id",
+    "resource_sha256",
+    "scoring_version",
+    "options_key",
+    "name",
+    "url",
+    "score",
+    "band",
+    "created_at",
+    "report_json",
+    "listed",
+    "delete_token_sha256",
+    "copy_of",
+)
+"""Columns of ``reports`` an insert may set (fixed names: the SQL above is built only from them)."""
 
 
 class Repository:
@@ -327,31 +347,7 @@ class Repository:
             options = cur.execute("SELECT options_key FROM reports WHERE id = ?", [old_id]).fetchone()
             row = _report_row(copy, options[0] if options else "")
             row.update(listed=listed, delete_token_sha256=delete_token_sha256, copy_of=new_id)
-            cur.execute(
-                """
-                INSERT INTO reports (id, resource_sha256, scoring_version, options_key, name, url,
-                                     score, band, created_at, report_json, listed, delete_token_sha256,
-                                     copy_of)
-                VALUES ($id, $resource_sha256, $scoring_version, $options_key, $name, $url,
-                        $score, $band, $created_at, $report_json, $listed, $delete_token_sha256,
-                        $copy_of)
-                """,
-                row,
-            )
-            findings = _finding_rows(copy)
-            if findings:
-                cur.executemany(
-                    """
-                    INSERT INTO findings (report_id, ordinal, code, dimension, severity, level,
-                                          count, share, points_lost, examples_json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    findings,
-                )
-            cur.executemany(
-                "INSERT INTO scores (report_id, dimension, score, weight, scoring_version) VALUES (?, ?, ?, ?, ?)",
-                _score_rows(copy),
-            )
+            _insert_report_rows(cur, copy, row)
             cur.execute(
                 """
                 INSERT INTO report_suites (report_id, basis, expectations, suite_json, created_at)
