@@ -51,6 +51,13 @@ class DeclaredLimits:
         return cls(settings.suite_max_bytes, settings.suite_max_rules)
 
 
+def _check_size(what: str, source: str | bytes, limits: DeclaredLimits) -> None:
+    """413 ``suite-too-large`` / ``schema-too-large`` for a declaration over ODQ_SUITE_MAX_BYTES."""
+    size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
+    if size > limits.max_bytes:
+        raise _too_large(what, size, limits)
+
+
 def _too_large(what: str, size: int, limits: DeclaredLimits) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The {'expectation suite' if what == 'suite' else 'schema'} is {size:,} bytes; the limit is "
@@ -79,9 +86,7 @@ def read_suite(source: str | bytes | Mapping[str, Any], limits: DeclaredLimits |
     type) or ``invalid-expectation``."""
     limits = limits or DeclaredLimits()
     if isinstance(source, str | bytes):
-        size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
-        if size > limits.max_bytes:
-            raise _too_large("suite", size, limits)
+        _check_size("suite", source, limits)
         try:
             text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
             source = jsontext.loads(text)
@@ -108,9 +113,7 @@ def read_schema(
     422 ``too-many-rules``, ``invalid-schema``, ``resource-not-found`` or ``schema-reference``."""
     limits = limits or DeclaredLimits()
     if isinstance(source, str | bytes):
-        size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
-        if size > limits.max_bytes:
-            raise _too_large("schema", size, limits)
+        _check_size("schema", source, limits)
     try:
         schema = parse_schema(source, data_name=data_name, base_dir=base_dir)
     except SchemaError as exc:
